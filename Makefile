@@ -1,0 +1,38 @@
+# A newcomer needs two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test migrate seed lint bench-practice clean
+
+$(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Embedded defaults: SQLite, local-memory cache, audio under ./media, offline scoring.
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py help seed >/dev/null 2>&1 && DEBUG=1 $(BIN)/python manage.py seed || true
+	@echo ""
+	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/  (ReDoc: /api/redoc/, schema: /api/schema/)"
+	@echo "  Admin:     http://$(HOST):$(PORT)/admin/  (staff credentials printed by the seed above)"
+	@echo "  Health:    http://$(HOST):$(PORT)/health"
+	@echo ""
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache

@@ -1,0 +1,74 @@
+import uuid
+
+from django.db import models
+
+
+class Level(models.TextChoices):
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+
+
+class SentenceType(models.TextChoices):
+    QUESTION = "question", "Question"
+    ANSWER = "answer", "Answer"
+
+
+class Tag(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    category = models.CharField(max_length=50, blank=True, null=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpeechQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+def speech_audio_path(instance: "Speech", filename: str) -> str:
+    return f"audio/{instance.level}/{filename}"
+
+
+class Speech(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The storage key; the API only ever hands out signed, expiring URLs for it.
+    audio = models.FileField(max_length=512, upload_to=speech_audio_path)
+    text = models.TextField()
+    level = models.CharField(max_length=2, choices=Level.choices)
+    type = models.CharField(max_length=16, choices=SentenceType.choices, default=SentenceType.ANSWER)
+    tags = models.ManyToManyField(Tag, through="SpeechTag", related_name="speeches")
+    archived_at = models.DateTimeField(blank=True, null=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SpeechQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["level", "type"], name="idx_speech_level_type")]
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class SpeechTag(models.Model):
+    speech = models.ForeignKey(Speech, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
+
+    class Meta:
+        db_table = "content_speech_tags"
+        constraints = [models.UniqueConstraint(fields=["speech", "tag"], name="uniq_speech_tag")]
+        indexes = [models.Index(fields=["tag"], name="idx_speech_tags_tag_id")]

@@ -1,0 +1,70 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from content.models import Level, SentenceType, Speech
+
+
+class GameMode(models.TextChoices):
+    LISTEN_ONLY = "listen_only", "Listen only"
+    LISTEN_AND_REPEAT = "listen_and_repeat", "Listen and repeat"
+
+
+class UserResponse(models.TextChoices):
+    CORRECT = "correct", "Correct"
+    INCORRECT = "incorrect", "Incorrect"
+    SKIPPED = "skipped", "Skipped"
+
+
+class GameSession(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_sessions",
+                             db_index=False)
+    mode = models.CharField(max_length=32, choices=GameMode.choices)
+    level = models.CharField(max_length=2, choices=Level.choices)
+    sentence_type = models.CharField(max_length=16, choices=SentenceType.choices)
+    selected_tags = models.JSONField(default=list)
+    total_sentences = models.PositiveIntegerField()
+    correct_count = models.PositiveIntegerField()
+    max_streak = models.PositiveIntegerField()
+    avg_pronunciation_score = models.FloatField(blank=True, null=True,
+                                                validators=[MinValueValidator(0), MaxValueValidator(100)])
+    duration_seconds = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_at"]
+        indexes = [
+            models.Index(fields=["user", "-completed_at"], name="idx_game_session_user_done"),
+            models.Index(fields=["mode", "level"], name="idx_game_session_mode_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.level} ({self.completed_at:%Y-%m-%d})"
+
+
+class GameResult(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(GameSession, on_delete=models.CASCADE, related_name="results", db_index=False)
+    # Speeches are archived, never deleted, so history keeps pointing at them.
+    speech = models.ForeignKey(Speech, on_delete=models.PROTECT, related_name="game_results", db_index=False)
+    sequence_number = models.PositiveIntegerField()
+    user_response = models.CharField(max_length=16, choices=UserResponse.choices)
+    pronunciation_score = models.FloatField(blank=True, null=True,
+                                            validators=[MinValueValidator(0), MaxValueValidator(100)])
+    recognized_text = models.TextField(blank=True, null=True)
+    response_time_ms = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence_number"]
+        indexes = [
+            models.Index(fields=["speech"], name="idx_game_result_speech_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "sequence_number"], name="uniq_game_result_session_seq"),
+        ]
