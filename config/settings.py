@@ -5,8 +5,11 @@ audio on the local disk, offline scoring). `.env.example` documents every variab
 Sections are grouped by app so each app's settings stay in one place.
 """
 
+import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from botocore.config import Config as BotoConfig
@@ -43,6 +46,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
+    "corsheaders",
+    "csp",
+    "django_prometheus",
     "accounts",
     "content",
     "game",
@@ -51,8 +57,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last, so request metrics cover every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything else that can answer, so preflights and early responses carry CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,6 +100,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+# django-prometheus' subclasses of the same backends time every query for /metrics.
+_METERED_DB_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _METERED_DB_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also rate-limit counters and the practice-set sampling cache) ----
@@ -95,7 +113,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis with hit/miss/failure counters for /metrics.
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="englishapp"),
             "OPTIONS": {
@@ -106,7 +125,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "englishapp"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "englishapp"}}
 
 # --- Storage ----------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -215,6 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # One limiter for every view; a view picks its limit with `rate_limit_scope` (see RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.ScopedRateLimit"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -270,13 +291,162 @@ USE_I18N = True
 USE_TZ = True
 
 # --- accounts ---------------------------------------------------------------
+# Account lockout: this many failed password logins for one email within the window
+# answer 429 until the window (counted from the first failure) has passed.
+LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
+
+# Social sign-in. A provider with no client/app id configured answers 400 provider_not_configured.
+# Google and Apple ID tokens are checked against the provider's JWKS; the audience must be one of
+# the app's client ids (iOS, Android and web clients differ).
+GOOGLE_CLIENT_IDS = env.list("GOOGLE_CLIENT_IDS", default=[])
+GOOGLE_JWKS_URL = env.str("GOOGLE_JWKS_URL", default="https://www.googleapis.com/oauth2/v3/certs")
+GOOGLE_ISSUERS = env.list("GOOGLE_ISSUERS", default=["https://accounts.google.com", "accounts.google.com"])
+APPLE_CLIENT_IDS = env.list("APPLE_CLIENT_IDS", default=[])
+APPLE_JWKS_URL = env.str("APPLE_JWKS_URL", default="https://appleid.apple.com/auth/keys")
+APPLE_ISSUERS = env.list("APPLE_ISSUERS", default=["https://appleid.apple.com"])
+# Facebook access tokens are checked with the Graph API (debug_token, then /me).
+FACEBOOK_APP_ID = env.str("FACEBOOK_APP_ID", default="")
+FACEBOOK_APP_SECRET = env.str("FACEBOOK_APP_SECRET", default="")
+FACEBOOK_GRAPH_URL = env.str("FACEBOOK_GRAPH_URL", default="https://graph.facebook.com/v21.0")
+# Network timeout for every provider call, and how long fetched signing keys are reused.
+SOCIAL_AUTH_TIMEOUT_SECONDS = env.float("SOCIAL_AUTH_TIMEOUT_SECONDS", default=5.0)
+SOCIAL_JWKS_CACHE_SECONDS = env.int("SOCIAL_JWKS_CACHE_SECONDS", default=3600)
 
 # --- content ----------------------------------------------------------------
+# Public tag list (GET /tags) cache lifetime; any tag change clears it at once.
+TAG_LIST_CACHE_SECONDS = env.int("TAG_LIST_CACHE_SECONDS", default=3600)
+# How long the ids matching one practice-set filter are reused; editor changes invalidate at once.
+PRACTICE_SET_CACHE_SECONDS = env.int("PRACTICE_SET_CACHE_SECONDS", default=300)
+# Accounts `manage.py seed` creates (demo data). No password defaults outside DEBUG.
+SEED_STAFF_EMAIL = env.str("SEED_STAFF_EMAIL", default="editor@example.com")
+SEED_STAFF_PASSWORD = env.str("SEED_STAFF_PASSWORD", default="editor-demo-pass-1" if DEBUG else "")
+SEED_LEARNER_PASSWORD = env.str("SEED_LEARNER_PASSWORD", default="learner-demo-pass-1" if DEBUG else "")
+# Level and sentence type appear in several apps' schemas; one enum name each in the API docs.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"LevelEnum": "content.models.Level", "SentenceTypeEnum": "content.models.SentenceType"})
 
 # --- game -------------------------------------------------------------------
+# Most results one saved session may carry (a practice set holds at most 50).
+GAME_MAX_SESSION_SENTENCES = env.int("GAME_MAX_SESSION_SENTENCES", default=100)
+# How far in the future a session's completed_at may lie (client clocks drift).
+GAME_CLOCK_SKEW_SECONDS = env.int("GAME_CLOCK_SKEW_SECONDS", default=300)
+# How long an Idempotency-Key of a session save is honoured; older keys may be reused.
+GAME_IDEMPOTENCY_KEY_TTL_HOURS = env.int("GAME_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Review set: a miss counts half as much after this many days.
+GAME_REVIEW_HALF_LIFE_DAYS = env.float("GAME_REVIEW_HALF_LIFE_DAYS", default=14.0)
 
 # --- scoring ----------------------------------------------------------------
 
 # --- imports ----------------------------------------------------------------
+# Upload sessions (step 1 of an import) expire after this many hours; `cleanup_uploads` deletes them.
+IMPORT_SESSION_TTL_HOURS = env.int("IMPORT_SESSION_TTL_HOURS", default=24)
+# Longest speech text a CSV row may carry.
+IMPORT_TEXT_MAX_LENGTH = env.int("IMPORT_TEXT_MAX_LENGTH", default=500)
+# Largest accepted import CSV, bytes.
+IMPORT_CSV_MAX_BYTES = env.int("IMPORT_CSV_MAX_BYTES", default=MAX_UPLOAD_BYTES)
+# Parallel storage requests when an import moves audio objects (S3 server-side copies).
+IMPORT_STORAGE_CONCURRENCY = env.int("IMPORT_STORAGE_CONCURRENCY", default=16)
 
 # --- hardening --------------------------------------------------------------
+# Rate limits per `rate_limit_scope` of the API views (config/ratelimit.py). "N/P": at most N
+# requests per fixed window of P: s, m, h or d, optionally multiplied ("5/10m"). login and
+# register count per client IP; the others per user, or per IP for anonymous callers.
+RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)
+RATE_LIMITS = {
+    scope: env.str(f"RATE_LIMIT_{scope.upper()}", default=default)
+    for scope, default in {
+        "login": "10/m", "register": "5/m", "practice_set": "60/m", "session_save": "60/m",
+        "history": "100/m", "scoring": "30/m", "admin": "200/m", "default": "100/m",
+    }.items()
+}
+_bad_rates = [f"RATE_LIMIT_{scope.upper()}={rate}" for scope, rate in RATE_LIMITS.items()
+              if not re.fullmatch(r"\d+/\d*[smhd]", rate)]
+if _bad_rates:
+    raise ImproperlyConfigured(f"Rate limits must look like 10/m or 5/10m: {', '.join(_bad_rates)}")
+# django-ratelimit's own settings, kept in step with ours.
+RATELIMIT_ENABLE = RATE_LIMIT_ENABLED
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip_for_ratelimit"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket address only).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# /metrics (Prometheus) answers these addresses or CIDR ranges, or a request with the bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# CORS for browser clients of the API (the mobile apps need none). "*" only with DEBUG.
+ALLOWED_ORIGINS = env.list("ALLOWED_ORIGINS", default=[])
+if "*" in ALLOWED_ORIGINS:
+    if not DEBUG:
+        raise ImproperlyConfigured("ALLOWED_ORIGINS may not contain * when DEBUG is off; list the origins.")
+    CORS_ALLOW_ALL_ORIGINS = True
+else:
+    CORS_ALLOWED_ORIGINS = ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = [
+    "accept", "authorization", "content-type", "user-agent", "x-requested-with", "x-request-id", "idempotency-key",
+]
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID"]
+
+# HTTPS. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto=https.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Container health checks and in-cluster Prometheus scrapes reach the app over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^health/ready$", r"^metrics$"]
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    _header, _, _value = _proxy_ssl_header.partition("=")
+    if not _value:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must look like X-Forwarded-Proto=https.")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.strip().upper().replace("-", "_"), _value.strip())
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response. Admin, Swagger UI and ReDoc load
+# scripts only from our static files; Swagger UI and ReDoc inject <style> elements at run
+# time, and ReDoc runs its search index in a blob: worker.
+_csp_media = env.list("CSP_MEDIA_SRC", default=[])
+if AWS_S3_PUBLIC_ENDPOINT_URL:  # admin audio players play straight from the bucket
+    _endpoint = urlsplit(AWS_S3_PUBLIC_ENDPOINT_URL)
+    _csp_media.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+elif AWS_STORAGE_BUCKET_NAME:
+    _csp_media.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", *_csp_media],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Error tracking: Sentry starts only with a DSN.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

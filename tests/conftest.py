@@ -39,7 +39,8 @@ def pytest_sessionstart(session):
     if not REQUIRE_SERVICES:
         return
     problems = []
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # The engine may be django-prometheus' metered subclass (…db.backends.postgresql) of Django's.
+    if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql"):
         problems.append("DATABASE_URL does not point at PostgreSQL")
     if _cache_backend() != "redis":
         problems.append("REDIS_URL is not set")
@@ -54,8 +55,13 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_media(settings, tmp_path):
-    """Each test starts with an empty cache and its own local media folder."""
+    """Each test starts with an empty cache and its own local media folder.
+
+    Passwords use a fast hasher: Argon2 costs ~0.1-0.5 s per hash, paid by every factory
+    user and login. tests/accounts/test_password_hashing.py restores the production list.
+    """
     cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -1,0 +1,93 @@
+"""Business and operational counters for Prometheus, and the protected /metrics endpoint.
+
+Request counts, latencies by view, status codes, database and cache timings come from
+django-prometheus (middleware and backend wrappers in settings). What only the app knows is
+counted here; services call the small `record_*` helpers so label names stay in one place.
+Label values must come from small fixed sets (providers, outcomes), never from user input.
+
+With several worker processes, set PROMETHEUS_MULTIPROC_DIR (see .env.example) so a scrape
+sees every worker's counts rather than one worker's.
+"""
+
+import hmac
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import Counter, Histogram
+
+from config.client_ip import address_in, client_ip
+from config.exceptions import error_body
+
+REGISTRATIONS = Counter(
+    "englishapp_registrations_total", "Accounts created, by sign-up method (email, google, apple, facebook).",
+    ["method"],
+)
+SESSIONS_SAVED = Counter("englishapp_game_sessions_saved_total", "Practice sessions saved.")
+SCORING_REQUESTS = Counter(
+    "englishapp_scoring_requests_total",
+    "Pronunciation scoring requests, by provider and outcome (ok, fallback, unprocessable, error).",
+    ["provider", "outcome"],
+)
+SCORING_DURATION = Histogram(
+    "englishapp_scoring_duration_seconds", "Time a scoring provider took to answer.", ["provider"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 30),
+)
+IMPORTS = Counter(
+    "englishapp_imports_total", "Import steps, by kind (audio, csv) and outcome (ok, invalid, error).",
+    ["kind", "outcome"],
+)
+IMPORTED_SPEECHES = Counter("englishapp_imported_speeches_total", "Speeches created by CSV imports.")
+RATE_LIMITED = Counter("englishapp_rate_limited_total", "Requests refused with 429, by rate-limit scope.", ["scope"])
+RATE_LIMIT_UNAVAILABLE = Counter(
+    "englishapp_rate_limit_unavailable_total",
+    "Requests served without a rate-limit check because the cache could not be reached.",
+)
+
+
+def record_registration(*, method: str) -> None:
+    REGISTRATIONS.labels(method=method).inc()
+
+
+def record_session_saved() -> None:
+    SESSIONS_SAVED.inc()
+
+
+def record_scoring(*, provider: str, outcome: str, seconds: float | None = None) -> None:
+    SCORING_REQUESTS.labels(provider=provider, outcome=outcome).inc()
+    if seconds is not None:
+        SCORING_DURATION.labels(provider=provider).observe(seconds)
+
+
+def record_import(*, kind: str, outcome: str, speeches: int = 0) -> None:
+    IMPORTS.labels(kind=kind, outcome=outcome).inc()
+    if speeches:
+        IMPORTED_SPEECHES.inc(speeches)
+
+
+def record_rate_limited(*, scope: str) -> None:
+    RATE_LIMITED.labels(scope=scope).inc()
+
+
+def record_rate_limit_unavailable() -> None:
+    RATE_LIMIT_UNAVAILABLE.inc()
+
+
+def _may_scrape(request) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        supplied = request.headers.get("Authorization", "")
+        if hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
+            return True
+    return address_in(client_ip(request), settings.METRICS_ALLOWED_IPS)
+
+
+@never_cache
+@require_GET
+def metrics_view(request):
+    """Prometheus exposition, for allowed addresses or the bearer token only."""
+    if not _may_scrape(request):
+        return JsonResponse(error_body("permission_denied", "Metrics are not available to this client."), status=403)
+    return ExportToDjangoView(request)

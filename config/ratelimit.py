@@ -1,0 +1,97 @@
+"""API rate limits: one DRF throttle for every view, counted by django-ratelimit in the shared cache.
+
+A view picks its budget with a class attribute `rate_limit_scope`, a key of
+`settings.RATE_LIMITS` ("default" when absent). A view that serves two endpoints on one path
+(GET history and POST save of /game/sessions) may give a dict of HTTP method to scope instead.
+
+Counters live in the default cache (Redis in production), so every worker shares one budget.
+Windows are django-ratelimit's fixed windows; a refused request gets 429 `rate_limited` with
+Retry-After = seconds until its window ends. If the cache cannot be reached the request is
+served unlimited: an outage of the counter store must not take the API down with it.
+"""
+
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django_ratelimit.core import get_usage
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import BaseThrottle
+
+from config import metrics
+from config.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCOPE = "default"
+# Signing in and signing up come from callers not yet known: their budget is per address.
+PER_IP_SCOPES = frozenset({"login", "register"})
+# One IPv6 client usually holds a whole /64; counting single addresses would let it rotate freely.
+IPV6_PREFIX = 64
+
+_CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+
+
+class RateLimited(Throttled):
+    default_detail = "Too many requests."
+    default_code = "rate_limited"
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
+
+
+def scope_of(view, method: str) -> str:
+    scope = getattr(view, "rate_limit_scope", DEFAULT_SCOPE)
+    if isinstance(scope, dict):
+        scope = scope.get(method, DEFAULT_SCOPE)
+    if scope not in settings.RATE_LIMITS:
+        raise ImproperlyConfigured(
+            f"{type(view).__name__}.rate_limit_scope {scope!r} is not one of {sorted(settings.RATE_LIMITS)}."
+        )
+    return scope
+
+
+def _address_key(request) -> str:
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"ip:{address}"
+    if ip.version == 6:
+        ip = ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False).network_address
+    return f"ip:{ip}"
+
+
+def _caller_key(request, scope: str) -> str:
+    user = request.user
+    if scope in PER_IP_SCOPES or not (user and user.is_authenticated):
+        return _address_key(request)
+    return f"user:{user.pk}"
+
+
+class ScopedRateLimit(BaseThrottle):
+    """DEFAULT_THROTTLE_CLASSES entry. Raises RateLimited itself so the error code is ours."""
+
+    def allow_request(self, request, view) -> bool:
+        if not settings.RATE_LIMIT_ENABLED:
+            return True
+        scope = scope_of(view, request.method)
+        caller = _caller_key(request, scope)
+        try:
+            usage = get_usage(request, group=f"api:{scope}", key=lambda group, req: caller,
+                              rate=settings.RATE_LIMITS[scope], increment=True)
+        except _CACHE_ERRORS as exc:
+            usage, failure = None, exc
+        else:
+            failure = "the cache did not return a count" if usage is None else None
+        if failure is not None:
+            logger.warning("Rate limit %r not applied: %s", scope, failure)
+            metrics.record_rate_limit_unavailable()
+            return True
+        if usage["should_limit"]:
+            metrics.record_rate_limited(scope=scope)
+            # The window's key is live through second `time_left` from now; the next one starts after.
+            raise RateLimited(wait=max(usage["time_left"], 0) + 1)
+        return True
