@@ -1,0 +1,97 @@
+from functools import partial
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from imports import admin_wizard, services
+from imports.models import UploadedFile, UploadSession
+
+
+@admin.action(description="Export selected as import CSV")
+def export_speeches_as_import_csv(modeladmin, request, queryset):
+    """Admin action for the Speech list (wired into content's SpeechAdmin)."""
+    speeches = queryset.filter(archived_at__isnull=True).prefetch_related("tags").order_by("created_at", "id")
+    response = HttpResponse(services.export_csv_text(speeches), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"'
+    return response
+
+
+class _StaffCanView:
+    """Import screens are for every staff member, like the admin API (no per-model permission needed)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class UploadedFileInline(_StaffCanView, admin.TabularInline):
+    model = UploadedFile
+    fields = ["stored_name", "original_filename", "format", "size_bytes", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = False
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(_StaffCanView, admin.ModelAdmin):
+    list_display = ["id", "status_label", "created_by", "file_count", "created_at", "expires_at", "imported_at",
+                    "next_step"]
+    list_filter = ["state"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["id", "state", "created_by", "created_at", "expires_at", "imported_at", "pending_csv_name"]
+    fields = readonly_fields
+    inlines = [UploadedFileInline]
+    change_list_template = "admin/imports/uploadsession/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(file_total=Count("files"))
+
+    @admin.display(description="status")
+    def status_label(self, session: UploadSession) -> str:
+        return session.status
+
+    @admin.display(description="files", ordering="file_total")
+    def file_count(self, session: UploadSession) -> int:
+        return session.file_total
+
+    @admin.display(description="")
+    def next_step(self, session: UploadSession) -> str:
+        if session.status != "open":
+            return ""
+        return format_html('<a href="{}">Continue import</a>',
+                           reverse("admin:imports_uploadsession_csv", args=[session.id]))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(partial(admin_wizard.upload_audio_view, self)), name="imports_uploadsession_wizard"),
+            path("<uuid:session_id>/import-csv/", wrap(partial(admin_wizard.upload_csv_view, self)),
+                 name="imports_uploadsession_csv"),
+            path("<uuid:session_id>/confirm/", wrap(partial(admin_wizard.confirm_view, self)),
+                 name="imports_uploadsession_confirm"),
+        ] + super().get_urls()
+
+
+@admin.register(UploadedFile)
+class UploadedFileAdmin(_StaffCanView, admin.ModelAdmin):
+    list_display = ["stored_name", "original_filename", "format", "size_bytes", "session", "created_at"]
+    list_filter = ["format"]
+    search_fields = ["stored_name", "original_filename"]
+    readonly_fields = ["id", "session", "original_filename", "stored_name", "storage_key", "size_bytes", "format",
+                       "created_at"]
+    fields = readonly_fields

@@ -1,0 +1,107 @@
+"""The "Import audio + CSV" wizard of Django Admin: upload audio, check the CSV, confirm.
+
+Views only: every rule lives in `imports.services`. Domain errors become admin messages
+or the row report, never an error page.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from config.exceptions import DomainError
+from imports import selectors, services
+from imports.exceptions import CsvRowsInvalid
+from imports.forms import AudioUploadForm, CsvUploadForm
+from imports.models import UploadSession
+
+PREVIEW_ROWS = 200
+REPORT_ROWS = 1000
+
+
+def _context(model_admin, request, title: str, **extra) -> dict:
+    return {**model_admin.admin_site.each_context(request), "opts": UploadSession._meta, "title": title, **extra}
+
+
+def _open_session(request, session_id) -> UploadSession | None:
+    try:
+        session = selectors.live_upload_session(session_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return None
+    if session.state != UploadSession.State.OPEN:
+        messages.error(request, "This upload session has already been imported. Start a new import.")
+        return None
+    return session
+
+
+def upload_audio_view(model_admin, request):
+    """Step 1: many audio files at once, into a new session or (`?session=`) an open one."""
+    session_id = request.GET.get("session") or request.POST.get("session") or ""
+    session = _open_session(request, session_id) if session_id else None
+    if session_id and session is None:
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    form = AudioUploadForm(request.POST or None, request.FILES or None)
+    file_errors: list = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.upload_audio_files(user=request.user, files=form.cleaned_data["files"],
+                                                 session_id=session.id if session else None, request=request)
+        except DomainError as exc:
+            messages.error(request, f"Nothing was uploaded. {exc.detail}")
+            file_errors = exc.errors if isinstance(exc.errors, list) else []
+        else:
+            messages.success(request, f"{len(result.files)} audio file(s) uploaded. Now upload the CSV.")
+            return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[result.session.id]))
+    return TemplateResponse(request, "admin/imports/upload_audio.html", _context(
+        model_admin, request, "Import audio + CSV: 1. Upload audio files", step=1,
+        form=form, session=session, file_errors=file_errors,
+    ))
+
+
+def upload_csv_view(model_admin, request, session_id):
+    """Step 2: check the CSV; show every row error, or a preview with a Confirm button."""
+    session = _open_session(request, session_id)
+    if session is None:
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    form = CsvUploadForm(request.POST or None, request.FILES or None)
+    row_errors: list = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            preview = services.stage_csv(user=request.user, session_id=session.id,
+                                         csv_data=services.read_csv_upload(upload), csv_name=upload.name or "")
+        except CsvRowsInvalid as exc:
+            messages.error(request, exc.detail)
+            row_errors = exc.errors or []
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            return TemplateResponse(request, "admin/imports/preview.html", _context(
+                model_admin, request, "Import audio + CSV: 3. Confirm", step=3,
+                session=session, csv_name=upload.name, rows=preview.plan.rows[:PREVIEW_ROWS],
+                row_count=len(preview.plan.rows), new_tags=preview.plan.new_tags,
+                hidden_rows=max(0, len(preview.plan.rows) - PREVIEW_ROWS),
+            ))
+    files = list(session.files.all())
+    return TemplateResponse(request, "admin/imports/upload_csv.html", _context(
+        model_admin, request, "Import audio + CSV: 2. Upload the CSV", step=2,
+        form=form, session=session, files=files, row_errors=row_errors[:REPORT_ROWS],
+        error_count=len(row_errors), hidden_errors=max(0, len(row_errors) - REPORT_ROWS),
+    ))
+
+
+def confirm_view(model_admin, request, session_id):
+    """Step 3: import the CSV that was checked and previewed."""
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[session_id]))
+    try:
+        result = services.import_staged_csv(user=request.user, session_id=session_id, request=request)
+    except DomainError as exc:
+        messages.error(request, f"Nothing was imported. {exc.detail}")
+        step = "wizard" if exc.status_code == 404 else "csv"
+        args = [] if step == "wizard" else [session_id]
+        return HttpResponseRedirect(reverse(f"admin:imports_uploadsession_{step}", args=args))
+    messages.success(request, f"Imported {result.success_count} speech(es)"
+                              + (f" and created {len(result.plan.new_tags)} tag(s)." if result.plan.new_tags else "."))
+    return HttpResponseRedirect(reverse("admin:content_speech_changelist"))

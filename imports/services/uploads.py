@@ -1,0 +1,165 @@
+"""Step 1 of an import: audio files into an upload session, and removing sessions that expired."""
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import record_audit_event
+from content.audio_formats import sniff_uploaded_file
+from imports import objects
+from imports.exceptions import AudioFileTooLarge, InvalidAudioFile, NoFilesUploaded, UploadSessionClosed
+from imports.models import UploadedFile, UploadSession
+from imports.selectors import expired_upload_sessions, live_upload_session
+
+EXTENSIONS = {"mp3": ".mp3", "wav": ".wav", "m4a": ".m4a"}
+FORMAT_NAMES = {"mp3": "an MP3", "wav": "a WAV", "m4a": "an M4A"}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content: File
+    original_filename: str
+    name: str
+    size: int
+    format: str
+
+
+@dataclass
+class UploadResult:
+    session: UploadSession
+    files: list[UploadedFile]
+
+
+def clean_filename(name: str) -> str:
+    """The file name without any folder part, NFC-normalised, without control characters.
+
+    The CSV refers to files by this name, and it becomes part of a storage key, so it
+    must never climb out of the session's folder.
+    """
+    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
+    return "" if name in {".", ".."} else name[:200]
+
+
+def check_audio_file(content: File) -> tuple[CheckedFile | None, str, str]:
+    """(the checked file, "", "") or (None, "too_large" or "invalid", what is wrong)."""
+    limit = settings.MAX_UPLOAD_BYTES
+    original = str(content.name or "")
+    name = clean_filename(original)
+    if content.size > limit:
+        return None, "too_large", f"'{original}' is {content.size} bytes; the limit is {limit} bytes per file"
+    if not name:
+        return None, "invalid", "The file has no usable name"
+    audio_format = sniff_uploaded_file(content)
+    if audio_format is None:
+        return None, "invalid", f"'{original}' is not an MP3, WAV or M4A audio file"
+    if PurePosixPath(name).suffix.lower() != EXTENSIONS[audio_format]:
+        return None, "invalid", (f"'{original}' is {FORMAT_NAMES[audio_format]} file; "
+                                 f"its name must end in {EXTENSIONS[audio_format]}")
+    return CheckedFile(content, original, name, content.size, audio_format), "", ""
+
+
+def raise_file_problems(problems: list[tuple[str, str, str]]) -> None:
+    """One error for every (filename, kind, message): 413 if any file is too large, else 400."""
+    too_large = [{"filename": name, "error": message} for name, kind, message in problems if kind == "too_large"]
+    invalid = [{"filename": name, "error": message} for name, kind, message in problems if kind != "too_large"]
+    if too_large:
+        names = ", ".join(item["filename"] for item in too_large)
+        raise AudioFileTooLarge(f"Too large (over {settings.MAX_UPLOAD_BYTES} bytes): {names}.", errors=too_large)
+    if invalid:
+        names = ", ".join(item["filename"] for item in invalid)
+        raise InvalidAudioFile(f"Not accepted (only MP3, WAV and M4A files): {names}.", errors=invalid)
+
+
+def check_audio_files(files: Sequence[File]) -> list[CheckedFile]:
+    """Check every file before any is stored; one error lists every bad file."""
+    if not files:
+        raise NoFilesUploaded()
+    checked: list[CheckedFile] = []
+    problems: list[tuple[str, str, str]] = []
+    for content in files:
+        item, kind, message = check_audio_file(content)
+        if item is None:
+            problems.append((str(content.name or ""), kind, message))
+        else:
+            checked.append(item)
+    raise_file_problems(problems)
+    return checked
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    path = PurePosixPath(name)
+    counter = 1
+    while f"{path.stem}_{counter}{path.suffix}" in taken:
+        counter += 1
+    return f"{path.stem}_{counter}{path.suffix}"
+
+
+def upload_audio_files(*, user, files: Sequence[File], session_id=None, request=None,
+                       progress: objects.Progress = None) -> UploadResult:
+    """Store audio files in a new upload session, or add them to an open one.
+
+    Any staff member may add to any open session (editors share the work of a large
+    import). Every file is checked before the first is stored; if storing fails
+    half-way, the files of this call already stored are deleted again.
+    """
+    checked = check_audio_files(files)
+    stored_keys: list[str] = []
+    try:
+        with transaction.atomic():
+            if session_id:
+                session = live_upload_session(session_id, for_update=True)
+                if session.state != UploadSession.State.OPEN:
+                    raise UploadSessionClosed()
+            else:
+                session = UploadSession.objects.create(
+                    created_by=user if user is not None and user.pk else None,
+                    expires_at=timezone.now() + timedelta(hours=settings.IMPORT_SESSION_TTL_HOURS),
+                )
+            taken = set(session.files.values_list("stored_name", flat=True))
+            names = []
+            for item in checked:
+                names.append(_unique_name(item.name, taken))
+                taken.add(names[-1])
+            stored_keys = objects.put_many(
+                [(f"{session.storage_prefix}{name}", item.content, item.format) for name, item in zip(names, checked)],
+                progress=progress,
+            )
+            uploaded = UploadedFile.objects.bulk_create([
+                UploadedFile(session=session, original_filename=item.original_filename[:255], stored_name=name,
+                             storage_key=key, size_bytes=item.size, format=item.format)
+                for name, key, item in zip(names, stored_keys, checked)
+            ])
+            record_audit_event(
+                action="import.audio_uploaded", actor=user, object_type="upload_session", object_id=str(session.id),
+                changes={"files": len(uploaded), "bytes": sum(item.size for item in checked)}, request=request,
+            )
+    except BaseException:
+        objects.delete_quietly(stored_keys)
+        raise
+    return UploadResult(session=session, files=uploaded)
+
+
+def delete_upload_session(session: UploadSession) -> int:
+    """Delete a session, its file rows and whatever is still stored under its folder."""
+    deleted_objects = objects.delete_prefix(session.storage_prefix)
+    session.delete()
+    return deleted_objects
+
+
+def cleanup_expired_sessions() -> tuple[int, int]:
+    """Remove every expired session and its stored uploads. Returns (sessions, objects) removed."""
+    sessions = deleted_objects = 0
+    for session in expired_upload_sessions().iterator():
+        deleted_objects += delete_upload_session(session)
+        sessions += 1
+    return sessions, deleted_objects

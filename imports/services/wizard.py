@@ -1,0 +1,28 @@
+"""The admin wizard's two-phase CSV step: check and preview first, import on "Confirm".
+
+The CSV is kept on the session between the two requests, so the editor does not upload it
+twice and the import runs on exactly the text that was previewed.
+"""
+
+from imports.exceptions import InvalidCsv
+from imports.selectors import live_upload_session
+from imports.services.csv_import import ImportResult, import_csv
+
+
+def stage_csv(*, user, session_id, csv_data: bytes, csv_name: str) -> ImportResult:
+    """A dry run of the CSV; when every row is valid the CSV waits on the session for confirmation."""
+    result = import_csv(user=user, session_id=session_id, csv_data=csv_data, csv_name=csv_name, dry_run=True)
+    session = live_upload_session(session_id)
+    session.pending_csv = csv_data.decode("utf-8-sig")
+    session.pending_csv_name = csv_name[:255]
+    session.save(update_fields=["pending_csv", "pending_csv_name"])
+    return result
+
+
+def import_staged_csv(*, user, session_id, request=None) -> ImportResult:
+    session = live_upload_session(session_id)
+    if not session.pending_csv:
+        raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
+                         code="no_staged_csv")
+    return import_csv(user=user, session_id=session.id, csv_data=session.pending_csv.encode(),
+                      csv_name=session.pending_csv_name, source="admin", request=request)

@@ -1,0 +1,90 @@
+"""Real (tiny) audio files, CSV builders and storage probes for the import tests."""
+
+import csv
+import io
+import math
+import struct
+import wave
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+AUDIO_URL = "/api/v1/admin/import/audio"
+CSV_URL = "/api/v1/admin/import/csv"
+EXPORT_URL = "/api/v1/admin/speeches/export.csv"
+
+
+def wav_bytes(frames: int = 80, tone: int = 440) -> bytes:
+    """A real 8 kHz mono 16-bit WAV: RIFF header plus a few samples of a sine wave."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * tone * i / 8000)))
+                                 for i in range(frames)))
+    return buffer.getvalue()
+
+
+def mp3_bytes() -> bytes:
+    """One MPEG-1 Layer III frame (128 kbit/s, 44.1 kHz) after an empty ID3v2.4 tag."""
+    id3 = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+    frame = b"\xff\xfb\x90\x64" + bytes(413)  # 417-byte frame: header + silent payload
+    return id3 + frame
+
+
+def m4a_bytes() -> bytes:
+    """An `ftyp` box of brand M4A followed by an empty `mdat` box."""
+    ftyp = struct.pack(">I", 24) + b"ftyp" + b"M4A " + struct.pack(">I", 0) + b"M4A isom"
+    return ftyp + struct.pack(">I", 8) + b"mdat"
+
+
+def wav_file(name: str, **kwargs) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, wav_bytes(**kwargs), content_type="audio/wav")
+
+
+def csv_bytes(rows: list[dict], columns=("audio_filename", "text", "level", "type", "tags"), *,
+              bom: bool = False, lineterminator: str = "\r\n") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator=lineterminator, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode()
+
+
+def csv_file(data: bytes, name: str = "speeches.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def upload(client, files, session_id=None):
+    data = {"files": files}
+    if session_id:
+        data["upload_session_id"] = str(session_id)
+    return client.post(AUDIO_URL, data, format="multipart")
+
+
+def import_csv(client, session_id, data: bytes, *, dry_run: bool = False):
+    payload = {"file": csv_file(data), "upload_session_id": str(session_id)}
+    if dry_run:
+        payload["dry_run"] = "true"
+    return client.post(CSV_URL, payload, format="multipart")
+
+
+def stored_keys(prefix: str = "") -> set[str]:
+    """Every object key in the default storage (local folder or S3 bucket) under `prefix`."""
+    if default_storage.__class__.__name__ == "S3Storage":
+        client = default_storage.connection.meta.client
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=default_storage.bucket_name, Prefix=prefix)
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
+    root = Path(default_storage.location)
+    if not root.exists():
+        return set()
+    keys = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+    return {key for key in keys if key.startswith(prefix)}
+
+
+def read_object(key: str) -> bytes:
+    with default_storage.open(key, "rb") as handle:
+        return handle.read()
