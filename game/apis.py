@@ -1,0 +1,141 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.pagination import page_pagination
+from game import rules, selectors, services
+from game.serializers import (
+    GameErrorSerializer,
+    ProgressSerializer,
+    ReviewSetInputSerializer,
+    ReviewSetSerializer,
+    SessionCreatedSerializer,
+    SessionDetailSerializer,
+    SessionHistoryQuerySerializer,
+    SessionInputSerializer,
+    SessionListItemSerializer,
+)
+
+TAGS = ["game"]
+
+
+def _errors(*pairs: tuple[int, str]) -> dict:
+    return {code: OpenApiResponse(GameErrorSerializer, description=text) for code, text in pairs}
+
+
+UNAUTHENTICATED = (401, "Missing or invalid access token.")
+
+
+class SessionsApi(APIView):
+    """POST saves a finished session; GET lists the caller's history."""
+
+    # One path, two budgets (config.ratelimit accepts a per-method dict).
+    rate_limit_scope = {"POST": "session_save", "GET": "history"}
+    pagination_class = page_pagination("sessions", default_limit=20, max_limit=100)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Save a completed session",
+        description=(
+            "Stores the session and all its results in one transaction, or nothing. The statistics are checked "
+            "against the results (see the field descriptions); any disagreement is a 400 listing every problem. "
+            "Send an `Idempotency-Key` to retry safely: a repeat with the same key and body gets the first answer "
+            "(with `Idempotent-Replayed: true`) and creates nothing; keys are honoured for "
+            "GAME_IDEMPOTENCY_KEY_TTL_HOURS (default 24)."
+        ),
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+            description="1-255 visible ASCII characters, unique per session you save (e.g. a UUID).",
+        )],
+        request=SessionInputSerializer,
+        responses={
+            201: SessionCreatedSerializer,
+            **_errors((400, "Invalid fields, or statistics that disagree with the results."), UNAUTHENTICATED,
+                      (404, "A speech_id (errors.speech_ids) or tag (errors.selected_tags) does not exist."),
+                      (409, "The Idempotency-Key was used with a different body.")),
+        },
+    )
+    def post(self, request):
+        payload = SessionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        outcome = services.save_session(user=request.user, data=payload.validated_data,
+                                        idempotency_key=request.headers.get("Idempotency-Key"))
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return Response(outcome.body, status=outcome.status, headers=headers)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Session history",
+        description="The caller's sessions, newest `completed_at` first.",
+        parameters=[
+            SessionHistoryQuerySerializer,
+            OpenApiParameter("from_date", OpenApiTypes.STR, description=(
+                "Sessions completed at or after. An ISO date means the start of that day in the learner's time "
+                "zone; an ISO datetime is exact (UTC when it has no offset).")),
+            OpenApiParameter("to_date", OpenApiTypes.STR, description=(
+                "Sessions completed at or before. An ISO date includes that whole day in the learner's time zone; "
+                "an ISO datetime is exact (UTC when it has no offset).")),
+        ],
+        responses={200: SessionListItemSerializer(many=True),
+                   **_errors((400, "Invalid filter or page/limit."), UNAUTHENTICATED)},
+    )
+    def get(self, request):
+        query = SessionHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        sessions = selectors.session_history(user=request.user, **query.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(sessions, request, view=self)
+        return paginator.get_paginated_response(SessionListItemSerializer(page, many=True).data)
+
+
+class SessionDetailApi(APIView):
+    rate_limit_scope = "history"
+
+    @extend_schema(
+        tags=TAGS,
+        summary="One session with its results",
+        description="Results in sequence order, each with its speech (signed `audio_url`); archived speeches "
+                    "included.",
+        responses={200: SessionDetailSerializer,
+                   **_errors(UNAUTHENTICATED, (403, "The session belongs to another user."),
+                             (404, "No such session."))},
+    )
+    def get(self, request, session_id):
+        session = selectors.session_detail(session_id=session_id, user=request.user)
+        return Response(SessionDetailSerializer(session, context={"request": request}).data)
+
+
+class ReviewSetApi(APIView):
+    rate_limit_scope = "practice_set"
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Review set: your sentences most worth practising again",
+        description=rules.REVIEW_RULE + " Empty when there is nothing to review.",
+        request=ReviewSetInputSerializer,
+        responses={200: ReviewSetSerializer, **_errors((400, "limit is not 1-50."), UNAUTHENTICATED)},
+    )
+    def post(self, request):
+        payload = ReviewSetInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        speeches = selectors.review_speeches(user=request.user, limit=payload.validated_data["limit"])
+        return Response(ReviewSetSerializer({"speeches": speeches}, context={"request": request}).data,
+                        status=status.HTTP_200_OK)
+
+
+class ProgressApi(APIView):
+    rate_limit_scope = "history"
+
+    @extend_schema(
+        tags=["users"],
+        summary="Your learning progress",
+        description=(
+            "Totals, accuracy overall, per level and per tag, average pronunciation per week, daily streaks "
+            "(days counted in the user's time zone), XP and what to practise next. " + rules.XP_RULE
+        ),
+        responses={200: ProgressSerializer, **_errors(UNAUTHENTICATED)},
+    )
+    def get(self, request):
+        return Response(ProgressSerializer(selectors.learner_progress(user=request.user)).data)

@@ -42,6 +42,20 @@ class GameSession(models.Model):
             models.Index(fields=["user", "-completed_at"], name="idx_game_session_user_done"),
             models.Index(fields=["mode", "level"], name="idx_game_session_mode_level"),
         ]
+        # The service checks these before writing; the database keeps them true for any other writer.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(correct_count__lte=models.F("total_sentences")),
+                                   name="chk_game_session_correct_le_total"),
+            models.CheckConstraint(condition=models.Q(max_streak__lte=models.F("correct_count")),
+                                   name="chk_game_session_streak_le_correct"),
+            models.CheckConstraint(condition=models.Q(completed_at__gte=models.F("started_at")),
+                                   name="chk_game_session_completed_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(avg_pronunciation_score__isnull=True)
+                | models.Q(avg_pronunciation_score__gte=0, avg_pronunciation_score__lte=100),
+                name="chk_game_session_avg_score_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.mode} {self.level} ({self.completed_at:%Y-%m-%d})"
@@ -67,4 +81,37 @@ class GameResult(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["session", "sequence_number"], name="uniq_game_result_session_seq"),
+            models.CheckConstraint(condition=models.Q(sequence_number__gte=1), name="chk_game_result_seq_positive"),
+            models.CheckConstraint(
+                condition=models.Q(pronunciation_score__isnull=True)
+                | models.Q(pronunciation_score__gte=0, pronunciation_score__lte=100),
+                name="chk_game_result_score_range",
+            ),
         ]
+
+
+class SessionSubmission(models.Model):
+    """The first answer to a session save sent with an `Idempotency-Key`, replayed to retries.
+
+    The unique (user, key) pair is what makes two concurrent retries create one session:
+    the second insert waits for the first transaction and then fails, and its request
+    answers with the stored response instead.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=255)
+    # sha256 of the validated request body, to tell a retry from a different request reusing the key.
+    fingerprint = models.CharField(max_length=64)
+    session = models.ForeignKey(GameSession, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="uniq_game_submission_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
