@@ -33,3 +33,61 @@ class ProfileUpdateSerializer(serializers.Serializer):
         if value not in _timezones():
             raise serializers.ValidationError("Unknown time zone; use an IANA name such as Europe/Paris.")
         return value
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                     style={"input_type": "password"},
+                                     help_text="At least 8 characters, not common, not all digits.")
+    name = serializers.CharField(max_length=150)
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
+class SocialLoginSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=["google", "apple", "facebook"])
+    token = serializers.CharField(max_length=8192, trim_whitespace=True,
+                                  help_text="Google or Apple ID token (JWT); Facebook user access token.")
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True,
+                                 help_text="Display name for a new account (Apple sends it to the app only once).")
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=4096)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class AuthResponseSerializer(serializers.Serializer):
+    user = UserProfileSerializer()
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="Bearer")
+
+
+class TokenRefreshResponseSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(default="Bearer")
+
+
+class DeviceSessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    auth_method = serializers.CharField(help_text="How the device signed in: email, google, apple or facebook.")
+    user_agent = serializers.CharField()
+    ip = serializers.IPAddressField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the device must sign in again unless it refreshes.")
+    current = serializers.SerializerMethodField(help_text="True for the device making this request.")
+
+    def get_current(self, session) -> bool:
+        return str(session.pk) == self.context.get("current_session_id")

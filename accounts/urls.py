@@ -3,5 +3,13 @@ from django.urls import path
 from accounts import apis
 
 urlpatterns = [
+    path("auth/register", apis.RegisterApi.as_view(), name="auth-register"),
+    path("auth/login", apis.LoginApi.as_view(), name="auth-login"),
+    path("auth/social", apis.SocialLoginApi.as_view(), name="auth-social"),
+    path("auth/refresh", apis.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/logout", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/password", apis.PasswordChangeApi.as_view(), name="auth-password"),
+    path("auth/sessions", apis.SessionListApi.as_view(), name="auth-sessions"),
+    path("auth/sessions/<uuid:session_id>", apis.SessionDetailApi.as_view(), name="auth-session-detail"),
     path("users/me", apis.MeApi.as_view(), name="users-me"),
 ]

@@ -1,0 +1,155 @@
+"""JWT pairs and device sessions.
+
+Every sign-in starts a DeviceSession; its id rides in the refresh token as the `sid`
+claim and survives rotation, so one row stands for one signed-in device. A refresh
+token is accepted only if it is the newest of a live session: rotating blacklists the
+old one, and revoking the session (logout, revoke, password change, account deletion)
+stops the family even if a copy of an older token leaks.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts.exceptions import InvalidRefreshToken, SessionNotFound
+from accounts.models import AuthProvider, DeviceSession, User
+from accounts.request_meta import client_ip, user_agent
+from accounts.services.audit import record_audit_event
+
+SESSION_CLAIM = "sid"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    session: DeviceSession
+
+    token_type = "Bearer"
+
+
+def _issue(user: User, session: DeviceSession) -> tuple[RefreshToken, TokenPair]:
+    refresh = RefreshToken.for_user(user)
+    refresh[SESSION_CLAIM] = str(session.pk)
+    session.current_jti = refresh[jwt_settings.JTI_CLAIM]
+    session.expires_at = datetime_from_epoch(refresh["exp"])
+    return refresh, TokenPair(access_token=str(refresh.access_token), refresh_token=str(refresh), session=session)
+
+
+def start_session(*, user: User, auth_method: str = AuthProvider.EMAIL, request=None) -> TokenPair:
+    """Sign `user` in on a new device: a new session and its first token pair."""
+    now = timezone.now()
+    session = DeviceSession(user=user, auth_method=auth_method, user_agent=user_agent(request),
+                            ip=client_ip(request), created_at=now, last_used_at=now)
+    _, pair = _issue(user, session)
+    session.save()
+    return pair
+
+
+def _load_refresh(raw: str) -> RefreshToken:
+    """A verified refresh token (signature, expiry, type, not blacklisted) or 401."""
+    try:
+        return RefreshToken(raw)
+    except TokenError as exc:
+        raise InvalidRefreshToken() from exc
+
+
+def _session_id(token: RefreshToken) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(token.get(SESSION_CLAIM)))
+    except ValueError as exc:
+        raise InvalidRefreshToken() from exc
+
+
+def _live_session_for(token: RefreshToken) -> DeviceSession:
+    """The session `token` belongs to, locked, if the token is its newest and the user may sign in."""
+    session = (DeviceSession.objects.select_for_update().select_related("user")
+               .filter(pk=_session_id(token)).first())
+    if (session is None or not session.is_active or not session.user.is_active
+            or str(session.user_id) != str(token.get(jwt_settings.USER_ID_CLAIM))
+            or session.current_jti != token[jwt_settings.JTI_CLAIM]):
+        raise InvalidRefreshToken()
+    return session
+
+
+def rotate_refresh_token(*, refresh_token: str, request=None) -> TokenPair:
+    """Exchange a refresh token for a new pair; the used token is blacklisted."""
+    token = _load_refresh(refresh_token)
+    with transaction.atomic():
+        session = _live_session_for(token)
+        token.blacklist()
+        _, pair = _issue(session.user, session)
+        session.last_used_at = timezone.now()
+        session.ip = client_ip(request) or session.ip
+        session.user_agent = user_agent(request) or session.user_agent
+        session.save(update_fields=["current_jti", "expires_at", "last_used_at", "ip", "user_agent"])
+    return pair
+
+
+def _blacklist_jtis(jtis: list[str]) -> None:
+    outstanding = OutstandingToken.objects.filter(jti__in=[jti for jti in jtis if jti], blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
+                                         ignore_conflicts=True)
+
+
+def _revoke(sessions: list[DeviceSession]) -> None:
+    now = timezone.now()
+    _blacklist_jtis([session.current_jti for session in sessions])
+    DeviceSession.objects.filter(pk__in=[session.pk for session in sessions]).update(revoked_at=now)
+
+
+def logout(*, refresh_token: str, request=None) -> None:
+    """End the device session the refresh token belongs to."""
+    token = _load_refresh(refresh_token)
+    with transaction.atomic():
+        session = _live_session_for(token)
+        _revoke([session])
+        record_audit_event(action="user.logout", actor=session.user, object_type="device_session",
+                           object_id=str(session.pk), request=request)
+
+
+def revoke_session(*, user: User, session_id: uuid.UUID, request=None) -> None:
+    """Sign one of the user's devices out; its refresh tokens stop working."""
+    with transaction.atomic():
+        session = (DeviceSession.objects.select_for_update()
+                   .filter(pk=session_id, user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+                   .first())
+        if session is None:
+            raise SessionNotFound()
+        _revoke([session])
+        record_audit_event(action="session.revoke", actor=user, object_type="device_session",
+                           object_id=str(session.pk), changes={"user_agent": session.user_agent},
+                           request=request)
+
+
+def revoke_other_sessions(*, user: User, keep_session_id: str | None = None) -> int:
+    """Revoke every live session of `user` except `keep_session_id`; returns how many."""
+    sessions = DeviceSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep_session_id:
+        sessions = sessions.exclude(pk=keep_session_id)
+    sessions = list(sessions.select_for_update())
+    _revoke(sessions)
+    return len(sessions)
+
+
+def blacklist_all_refresh_tokens(*, user: User) -> None:
+    """Blacklist every unexpired refresh token ever issued to `user`, session or not."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True,
+                                                  expires_at__gt=timezone.now())
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
+                                         ignore_conflicts=True)
+
+
+def session_id_of(validated_access_token) -> str | None:
+    """The device session an access token was issued for (None for tokens made elsewhere)."""
+    if validated_access_token is None:
+        return None
+    value = validated_access_token.get(SESSION_CLAIM)
+    return str(value) if value else None
