@@ -8,9 +8,7 @@ where in a minute it runs, the `clock` fixture pins the time that django-ratelim
 import logging
 import socket
 import time
-from types import SimpleNamespace
 
-import django_ratelimit.core
 import pytest
 from django.conf import settings as django_settings
 from django.test import RequestFactory, override_settings
@@ -29,25 +27,6 @@ SPEC_LIMITS = {
     "login": "10/m", "register": "5/m", "practice_set": "60/m", "session_save": "60/m",
     "history": "100/m", "scoring": "30/m", "admin": "200/m", "default": "100/m",
 }
-PER_USER_SCOPES = ["practice_set", "session_save", "history", "scoring", "admin", "default"]
-
-
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    pinned = Clock(1_750_000_000.0)
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=pinned.time))
-    return pinned
 
 
 @pytest.fixture
