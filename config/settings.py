@@ -341,8 +341,8 @@ GAME_REVIEW_HALF_LIFE_DAYS = env.float("GAME_REVIEW_HALF_LIFE_DAYS", default=14.
 # --- imports ----------------------------------------------------------------
 # Upload sessions (step 1 of an import) expire after this many hours; `cleanup_uploads` deletes them.
 IMPORT_SESSION_TTL_HOURS = env.int("IMPORT_SESSION_TTL_HOURS", default=24)
-# Longest speech text a CSV row may carry.
-IMPORT_TEXT_MAX_LENGTH = env.int("IMPORT_TEXT_MAX_LENGTH", default=500)
+# Longest speech text a CSV row may carry (the editor API allows 1000, so exports always re-import).
+IMPORT_TEXT_MAX_LENGTH = env.int("IMPORT_TEXT_MAX_LENGTH", default=1000)
 # Largest accepted import CSV, bytes.
 IMPORT_CSV_MAX_BYTES = env.int("IMPORT_CSV_MAX_BYTES", default=MAX_UPLOAD_BYTES)
 # Parallel storage requests when an import moves audio objects (S3 server-side copies).

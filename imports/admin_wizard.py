@@ -7,7 +7,7 @@ or the row report, never an error page.
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from config.exceptions import DomainError
 from imports import selectors, services
@@ -104,4 +104,11 @@ def confirm_view(model_admin, request, session_id):
         return HttpResponseRedirect(reverse(f"admin:imports_uploadsession_{step}", args=args))
     messages.success(request, f"Imported {result.success_count} speech(es)"
                               + (f" and created {len(result.plan.new_tags)} tag(s)." if result.plan.new_tags else "."))
-    return HttpResponseRedirect(reverse("admin:content_speech_changelist"))
+    return HttpResponseRedirect(_speech_list_url())
+
+
+def _speech_list_url() -> str:
+    try:
+        return reverse("admin:content_speech_changelist")
+    except NoReverseMatch:  # Speech not registered in this admin site: show the sessions instead
+        return reverse("admin:imports_uploadsession_changelist")

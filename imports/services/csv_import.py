@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.services import record_audit_event
 from content.models import Speech, SpeechTag, Tag
+from content.services import invalidate_content_caches
 from imports import objects
 from imports.csv_format import ImportRow, check_rows, read_csv
 from imports.exceptions import CsvRowsInvalid, CsvTooLarge, InvalidCsv, UploadSessionClosed
@@ -170,8 +171,9 @@ def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, 
                          "tags_created": plan.new_tags},
                 request=request,
             )
+            invalidate_content_caches()
             originals = [upload.storage_key for upload in files.values()]
-            transaction.on_commit(lambda: _after_commit(originals))
+            transaction.on_commit(lambda: _delete_originals(originals))
     except BaseException:
         objects.delete_quietly(copies)
         raise
@@ -179,17 +181,10 @@ def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, 
                         created=[CreatedSpeech(row.row, speech) for row, speech in zip(plan.rows, speeches)])
 
 
-def _after_commit(originals: list[str]) -> None:
+def _delete_originals(originals: list[str]) -> None:
     # The speeches point at the copies now; an original that cannot be deleted is only
     # clutter, and `cleanup_uploads` removes it with its session later.
     failed = objects.delete_quietly(originals)
     if failed:
         logger.warning("%d uploaded originals could not be deleted after an import", failed)
-    _invalidate_content_caches()
-
-
-def _invalidate_content_caches() -> None:
-    from content.services import invalidate_content_caches
-
-    invalidate_content_caches()
 

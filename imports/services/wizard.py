@@ -4,7 +4,8 @@ The CSV is kept on the session between the two requests, so the editor does not 
 twice and the import runs on exactly the text that was previewed.
 """
 
-from imports.exceptions import InvalidCsv
+from imports.exceptions import InvalidCsv, UploadSessionClosed
+from imports.models import UploadSession
 from imports.selectors import live_upload_session
 from imports.services.csv_import import ImportResult, import_csv
 
@@ -21,6 +22,8 @@ def stage_csv(*, user, session_id, csv_data: bytes, csv_name: str) -> ImportResu
 
 def import_staged_csv(*, user, session_id, request=None) -> ImportResult:
     session = live_upload_session(session_id)
+    if session.state != UploadSession.State.OPEN:
+        raise UploadSessionClosed()
     if not session.pending_csv:
         raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
                          code="no_staged_csv")

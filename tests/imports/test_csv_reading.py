@@ -1,0 +1,129 @@
+"""How CSV files are read: encodings, quoting, line endings, columns, row numbers, formula escaping."""
+
+import pytest
+
+from imports.csv_format import check_rows, escape_cell, read_csv, split_tags, unescape_cell
+from imports.exceptions import InvalidCsv
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bom_crlf_quoted_commas_and_newlines_are_read_with_spreadsheet_row_numbers():
+    data = ("\ufeffaudio_filename,text,level,type,tags\r\n"
+            'a.wav,"Hello, world",A1,question,"Basics,Greetings"\r\n'
+            'b.wav,"Line one\r\nline two",A2,answer,\r\n'
+            "\r\n"
+            "c.wav,Plain,B1,,\r\n").encode()
+
+    records = read_csv(data)
+
+    assert [record.row for record in records] == [2, 3, 5]
+    assert records[0].values["text"] == "Hello, world"
+    assert records[0].values["tags"] == "Basics,Greetings"
+    assert records[1].values["text"] == "Line one\r\nline two"
+
+
+def test_columns_in_any_order_extra_columns_ignored_header_case_and_spaces_forgiven():
+    data = b" Level ,notes,TEXT,audio_filename\nA1,ignore me,Hi there,a.wav\n"
+
+    records = read_csv(data)
+
+    assert records[0].values == {"level": "A1", "text": "Hi there", "audio_filename": "a.wav"}
+    rows, errors = check_rows(records, {"a.wav"})
+    assert errors == []
+    assert rows[0].type == "answer" and rows[0].tags == []
+
+
+def test_short_rows_have_their_missing_cells_reported():
+    rows, errors = check_rows(read_csv(b"audio_filename,text,level\na.wav\n"), {"a.wav"})
+
+    assert rows == []
+    assert [(e.row, e.error) for e in errors] == [
+        (2, "Missing required field 'text'"), (2, "Missing required field 'level'")]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"audio_filename,text\na.wav,hi\n", "level"),
+    (b"file,text,level\na.wav,hi,A1\n", "audio_filename"),
+    (b"", "empty"),
+    (b"\n\n", "empty"),
+    ("audio_filename,text,level\na.wav,caf\u00e9,A1\n".encode("latin-1"), "UTF-8"),
+    (b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x64", "UTF-8"),
+    (b"audio_filename,text,level\na.wav,\x00\x00,A1\n", "binary"),
+    (b'audio_filename,text,level\na.wav,"unterminated,A1\n', "cannot be read"),
+    (b"audio_filename,text,level,level\na.wav,hi,A1,A2\n", "repeats"),
+])
+def test_unreadable_files_and_missing_columns_are_invalid_csv(data, message):
+    with pytest.raises(InvalidCsv) as caught:
+        read_csv(data)
+
+    assert message in caught.value.detail
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(InvalidCsv) as caught:
+        read_csv(b"audio_filename\na.wav\n")
+
+    assert caught.value.code == "csv_missing_columns"
+    assert caught.value.errors == {"missing_columns": ["text", "level"]}
+
+
+def test_every_row_rule_with_its_row_number(settings):
+    settings.IMPORT_TEXT_MAX_LENGTH = 20
+    data = (
+        "audio_filename,text,level,type,tags\n"
+        "a.wav,Fine,A1,question,Basics\n"          # 2: valid
+        ",No file,A1,,\n"                          # 3: missing audio_filename
+        "b.wav,,A1,,\n"                            # 4: missing text
+        "c.wav,No level,,,\n"                      # 5: missing level
+        "missing.wav,Unknown file,A1,,\n"          # 6: not in session
+        "d.wav,Bad level,D1,,\n"                   # 7: invalid level
+        "e.wav,Bad type,A1,statement,\n"           # 8: invalid type
+        "a.wav,Repeat,A1,,\n"                      # 9: duplicate filename
+        "f.wav,This text is far too long,A1,,\n"   # 10: text too long
+        f"g.wav,Long tag,A1,,{'x' * 101}\n"        # 11: tag name too long
+        "h.wav,lower case ok,b2,Answer,\" a , b ,,A\"\n"  # 12: valid (case forgiven, tags trimmed)
+    ).encode()
+
+    rows, errors = check_rows(read_csv(data), {f"{c}.wav" for c in "abcdefgh"})
+
+    assert [(e.row, e.error) for e in errors] == [
+        (3, "Missing required field 'audio_filename'"),
+        (4, "Missing required field 'text'"),
+        (5, "Missing required field 'level'"),
+        (6, "Audio file 'missing.wav' not found in upload session"),
+        (7, "Invalid level 'D1'. Must be one of: A1, A2, B1, B2, C1"),
+        (8, "Invalid type 'statement'. Must be one of: question, answer"),
+        (9, "Duplicate audio_filename 'a.wav' (already used in row 2)"),
+        (10, "Text is too long (25 characters; at most 20)"),
+        (11, f"Tag name '{'x' * 40}...' is too long (at most 100 characters)"),
+    ]
+    assert [(row.row, row.level, row.type, row.tags) for row in rows] == [
+        (2, "A1", "question", ["Basics"]), (12, "B2", "answer", ["a", "b"])]
+
+
+def test_row_numbers_count_multi_line_records_as_one_row():
+    data = b'audio_filename,text,level\na.wav,"two\nlines",A1\nb.wav,ok,Z9\n'
+
+    _rows, errors = check_rows(read_csv(data), {"a.wav", "b.wav"})
+
+    assert [(e.row, e.error[:13]) for e in errors] == [(3, "Invalid level")]
+
+
+def test_tags_split_on_commas_trimmed_and_deduplicated_ignoring_case():
+    assert split_tags(" Present  Tense , Basics,,basics, ") == ["Present Tense", "Basics"]
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+44 20", "-minus", "@home", "'=already quoted", "''=x", "\tTab",
+                                  "plain", "'plain quote", ""])
+def test_formula_escaping_round_trips(text):
+    escaped = escape_cell(text)
+
+    assert unescape_cell(escaped) == text
+    assert not escaped[:1] in {"=", "+", "-", "@", "\t"}
+
+
+def test_import_unescapes_a_quoted_formula_cell():
+    records = read_csv(b"audio_filename,text,level\na.wav,'=SUM(A1),A1\n")
+
+    assert records[0].values["text"] == "=SUM(A1)"
