@@ -1,0 +1,117 @@
+import json
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
+
+from accounts import services
+from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
+from accounts.models import AuditLog, DeviceSession, User
+
+# Never copied into the audit trail, whatever the form holds.
+_UNAUDITED_FIELDS = {"password", "last_login"}
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    list_display = ("email", "name", "auth_provider", "is_staff", "is_active", "created_at")
+    list_filter = ("auth_provider", "is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "name")
+    ordering = ("-created_at",)
+    readonly_fields = ("auth_provider", "auth_provider_id", "created_at", "updated_at", "last_login")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("name", "avatar_url", "timezone")}),
+        ("Sign-in", {"fields": ("auth_provider", "auth_provider_id", "last_login")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("email", "name", "usable_password", "password1", "password2")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fields = [name for name in form.changed_data if name not in _UNAUDITED_FIELDS
+                  and not name.startswith(("password", "usable_password"))]
+        if change and fields:
+            services.record_audit_event(
+                action="user.admin_update", object_type="user", object_id=str(obj.pk), request=request,
+                changes={"before": {name: form.initial.get(name) for name in fields},
+                         "after": {name: form.cleaned_data.get(name) for name in fields}},
+            )
+        elif not change:
+            services.record_audit_event(action="user.admin_create", object_type="user", object_id=str(obj.pk),
+                                        changes={"email": obj.email}, request=request)
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting an account legitimately removes its sessions and game history, whose admins are
+        # read-only; staff allowed to delete users need no delete permission on those rows.
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
+    def delete_model(self, request, obj):
+        services.delete_account(user=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.delete_account(user=user, actor=request.user, request=request)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # The password was set: sign the account out everywhere, as a self-service change does.
+            services.admin_password_reset(user=User.objects.get(pk=id), request=request)
+        return response
+
+
+@admin.register(DeviceSession)
+class DeviceSessionAdmin(admin.ModelAdmin):
+    list_display = ("user", "auth_method", "user_agent", "ip", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("auth_method", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "user_agent", "ip")
+    list_select_related = ("user",)
+    readonly_fields = [field.name for field in DeviceSession._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Sign the selected devices out", permissions=["change"])
+    def revoke(self, request, queryset):
+        count = 0
+        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            services.revoke_session(user=session.user, session_id=session.pk, actor=request.user, request=request)
+            count += 1
+        self.message_user(request, f"Signed out {count} device(s).", messages.SUCCESS)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "actor_email", "object_type", "object_id", "ip")
+    list_filter = ("action", "object_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("actor_email", "action", "object_type", "object_id", "request_id", "ip")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "action", "actor", "actor_email", "object_type", "object_id", "changes_pretty",
+              "ip", "request_id")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="Changes")
+    def changes_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.changes, indent=2, ensure_ascii=False, default=str))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,12 +1,15 @@
 """Every write and business rule of the accounts app (split by topic, re-exported here)."""
 
 from accounts.services.audit import record_audit_event
-from accounts.services.auth import change_password, delete_account, login, normalise_email, register_user
+from accounts.services.auth import (
+    admin_password_reset, change_password, delete_account, login, normalise_email, register_user,
+)
 from accounts.services.profile import update_profile
 from accounts.services.social import social_sign_in
 from accounts.services.tokens import TokenPair, logout, revoke_session, rotate_refresh_token, session_id_of
 
 __all__ = [
-    "TokenPair", "change_password", "delete_account", "login", "logout", "normalise_email", "record_audit_event",
-    "register_user", "revoke_session", "rotate_refresh_token", "session_id_of", "social_sign_in", "update_profile",
+    "TokenPair", "admin_password_reset", "change_password", "delete_account", "login", "logout",
+    "normalise_email", "record_audit_event", "register_user", "revoke_session", "rotate_refresh_token",
+    "session_id_of", "social_sign_in", "update_profile",
 ]

@@ -101,11 +101,22 @@ def change_password(*, user: User, current_password: str, new_password: str,
     lockout.reset(email=user.email)
 
 
-def delete_account(*, user: User, request=None) -> None:
-    """Delete the user and everything they own; their refresh tokens stop working."""
+def admin_password_reset(*, user: User, request=None) -> None:
+    """After staff set a new password in the admin: every device of the account is signed out."""
     with transaction.atomic():
-        record_audit_event(action="user.delete", actor=user, object_type="user", object_id=str(user.pk),
-                           changes={"auth_provider": user.auth_provider}, request=request)
+        revoked = revoke_other_sessions(user=user)
+        record_audit_event(action="user.password_reset_by_admin", object_type="user", object_id=str(user.pk),
+                           changes={"sessions_revoked": revoked}, request=request)
+
+
+def delete_account(*, user: User, actor: User | None = None, request=None) -> None:
+    """Delete the user and everything they own; their refresh tokens stop working.
+
+    `actor` is who deletes (staff in the admin); by default the user themself.
+    """
+    with transaction.atomic():
+        record_audit_event(action="user.delete", actor=actor or user, object_type="user", object_id=str(user.pk),
+                           changes={"email": user.email, "auth_provider": user.auth_provider}, request=request)
         revoke_other_sessions(user=user)
         blacklist_all_refresh_tokens(user=user)
         user.delete()

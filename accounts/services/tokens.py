@@ -115,8 +115,8 @@ def logout(*, refresh_token: str, request=None) -> None:
                            object_id=str(session.pk), request=request)
 
 
-def revoke_session(*, user: User, session_id: uuid.UUID, request=None) -> None:
-    """Sign one of the user's devices out; its refresh tokens stop working."""
+def revoke_session(*, user: User, session_id: uuid.UUID, actor: User | None = None, request=None) -> None:
+    """Sign one of the user's devices out; its refresh tokens stop working. `actor`: staff, if not the user."""
     with transaction.atomic():
         session = (DeviceSession.objects.select_for_update()
                    .filter(pk=session_id, user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -124,7 +124,7 @@ def revoke_session(*, user: User, session_id: uuid.UUID, request=None) -> None:
         if session is None:
             raise SessionNotFound()
         _revoke([session])
-        record_audit_event(action="session.revoke", actor=user, object_type="device_session",
+        record_audit_event(action="session.revoke", actor=actor or user, object_type="device_session",
                            object_id=str(session.pk), changes={"user_agent": session.user_agent},
                            request=request)
 

@@ -9,6 +9,13 @@ FACEBOOK_APP_ID = "1234567890"
 FACEBOOK_APP_SECRET = "fb-test-app-secret"
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """The per-IP API rate limits (tested in tests/config) would answer 429 before the account
+    lockout these tests exercise; every test request comes from 127.0.0.1."""
+    settings.RATE_LIMIT_ENABLED = False
+
+
 @pytest.fixture
 def providers(settings):
     """A local Google/Apple/Facebook stand-in, with settings pointing at it."""

@@ -5,6 +5,7 @@ It serves JWKS documents built from RSA keys generated here and a fake Graph API
 boundary is faked: our verification code fetches and checks everything for real.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,7 +28,8 @@ class SigningKey:
 
     @classmethod
     def generate(cls) -> "SigningKey":
-        return cls(kid=uuid.uuid4().hex[:16], private_key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(kid=uuid.uuid4().hex[:16], private_key=private_key)
 
     def jwk(self) -> dict:
         return {**RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True),
@@ -47,17 +49,23 @@ class FacebookUser:
     expires_at: int = field(default_factory=lambda: int(time.time()) + 3600)
 
 
+@functools.cache
+def _shared_keys() -> tuple[SigningKey, SigningKey]:
+    # RSA key generation is slow; one Google and one Apple key serve the whole test session.
+    return SigningKey.generate(), SigningKey.generate()
+
+
 class ProviderServer:
     def __init__(self):
-        self.google_key = SigningKey.generate()
-        self.apple_key = SigningKey.generate()
+        self.google_key, self.apple_key = _shared_keys()
         self.facebook_tokens: dict[str, FacebookUser] = {}
         self.facebook_app_token = ""
         self.facebook_app_secret = ""
         self.failing = False  # every endpoint answers 500
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def base_url(self) -> str:

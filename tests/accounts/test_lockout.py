@@ -36,6 +36,7 @@ def test_lockout_does_not_reveal_whether_the_account_exists():
     existing, ghost = attempt("exists@example.com"), attempt("ghost@example.com")
     assert existing.status_code == ghost.status_code == 429
     assert existing.json() == ghost.json()
+    assert existing.json()["code"] == "account_locked"
     assert existing["Retry-After"] == ghost["Retry-After"] or \
         abs(int(existing["Retry-After"]) - int(ghost["Retry-After"])) <= 1
     assert AuditLog.objects.filter(action="user.locked_out").count() == 2
@@ -44,7 +45,8 @@ def test_lockout_does_not_reveal_whether_the_account_exists():
 def test_lockout_counts_by_normalised_email_and_only_for_that_email():
     UserFactory(email="norm@example.com")
     UserFactory(email="other@example.com")
-    for variant in ["norm@example.com", "NORM@example.com", " Norm@Example.com ", "norm@EXAMPLE.COM", "norm@example.com"]:
+    variants = ["norm@example.com", "NORM@example.com", " Norm@Example.com ", "norm@EXAMPLE.COM", "norm@example.com"]
+    for variant in variants:
         assert attempt(variant).status_code == 401
     assert attempt("norm@example.com", DEFAULT_PASSWORD).status_code == 429
     assert attempt("other@example.com", DEFAULT_PASSWORD).status_code == 200
