@@ -1,6 +1,16 @@
 """/metrics: request, database, cache and business metrics, for allowed scrapers only."""
 
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
+import requests
 from django.conf import settings as django_settings
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
@@ -143,3 +153,63 @@ def test_rate_limited_responses_show_up_by_status(settings, client, clock):
         - value(before, "django_http_responses_total_by_status_total", status="429") == 1
     assert value(after, "englishapp_rate_limited_total", scope="login") \
         - value(before, "englishapp_rate_limited_total", scope="login") == 1
+
+
+# --- several worker processes (gunicorn, as in the image) ----------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    port = _free_port()
+    # No PROMETHEUS_MULTIPROC_DIR: gunicorn.conf.py must choose a folder itself (under TMPDIR).
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), "TMPDIR": str(tmp_path),
+           "SECRET_KEY": "gunicorn-test-secret-" + "x" * 40, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0",
+           "ALLOWED_HOSTS": "127.0.0.1"}
+    # Started like the Dockerfile starts it; gunicorn.conf.py is picked up from the working directory.
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "3"],
+        cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{base_url}/health", timeout=5)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read1().decode()}")
+                time.sleep(0.2)
+        yield base_url, tmp_path
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_metrics_add_up_all_gunicorn_workers(gunicorn_server):
+    base_url, tmp_path = gunicorn_server
+
+    def health_requests() -> float:
+        scraped = requests.get(f"{base_url}/metrics", timeout=10)
+        assert scraped.status_code == 200
+        samples = {(s.name, frozenset(s.labels.items())): s.value
+                   for family in text_string_to_metric_families(scraped.text) for s in family.samples}
+        return value(samples, "django_http_requests_latency_seconds_by_view_method_count", view="health", method="GET")
+
+    before = health_requests()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(lambda _: requests.get(f"{base_url}/health", timeout=10).status_code, range(120)))
+    assert statuses == [200] * 120
+
+    [metrics_dir] = tmp_path.glob("englishapp-metrics-*")
+    worker_pids = {re.search(r"_(\d+)\.db$", path.name).group(1) for path in metrics_dir.iterdir()}
+    assert len(worker_pids) >= 2, "the requests did not reach several workers; the test would prove nothing"
+    # Whichever worker answers a scrape, it reports the whole server.
+    assert [health_requests() for _ in range(6)] == [before + 120] * 6
