@@ -191,8 +191,12 @@ def _write_session(*, user, data: dict, key: str | None, fingerprint: str) -> Sa
     scores = [r["pronunciation_score"] for r in data["results"] if r["pronunciation_score"] is not None]
     average = mean_score(scores)
     with transaction.atomic():
-        # The key row goes first: a concurrent retry blocks on it before doing any work.
-        submission = SessionSubmission.objects.create(user=user, key=key, fingerprint=fingerprint) if key else None
+        if key:
+            # The key row goes first, so a concurrent retry blocks on it before doing any work. It already
+            # names the session: foreign keys are checked at commit (Django declares them DEFERRABLE
+            # INITIALLY DEFERRED), which saves an UPDATE per save.
+            SessionSubmission.objects.create(user=user, key=key, fingerprint=fingerprint, session_id=session_id,
+                                             response_status=201, response_body=body)
         session = GameSession.objects.create(
             id=session_id, user=user, mode=data["mode"], level=data["level"],
             sentence_type=data["sentence_type"], selected_tags=[str(t) for t in _unique(data["selected_tags"])],
@@ -209,11 +213,6 @@ def _write_session(*, user, data: dict, key: str | None, fingerprint: str) -> Sa
             )
             for r in sorted(data["results"], key=lambda r: r["sequence_number"])
         ])
-        if submission is not None:
-            submission.session = session
-            submission.response_status = 201
-            submission.response_body = body
-            submission.save(update_fields=["session", "response_status", "response_body"])
     return SaveOutcome(status=201, body=body, replayed=False)
 
 
