@@ -232,7 +232,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's AutoSchema, plus each operation's 429 and rate limit.
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.RateLimitedAutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     # One limiter for every view; a view picks its limit with `rate_limit_scope` (see RATE_LIMITS).
     "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.ScopedRateLimit"],

@@ -33,7 +33,6 @@ urlpatterns = [
     *[path(f"api/v1/limited/{scope}", scoped(scope).as_view()) for scope in settings.RATE_LIMITS],
     path("api/v1/limited-unscoped", UnscopedView.as_view()),
     path("api/v1/limited-sessions", SessionsView.as_view()),
-    path("api/v1/limited-typo", scoped("logins").as_view()),
     path("", include("config.urls")),
 ]
 handler404 = "config.exceptions.handler404"

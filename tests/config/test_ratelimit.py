@@ -19,6 +19,7 @@ from accounts.models import User
 from config import metrics
 from config.client_ip import client_ip
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, UserFactory
+from tests.config.ratelimit_urls import scoped
 from tests.conftest import bearer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.ratelimit_urls")]
@@ -168,8 +169,10 @@ def test_a_view_may_choose_its_scope_per_method(clock, limits):
 
 
 def test_an_unknown_scope_is_a_server_error_not_a_silent_default(caplog):
+    view_with_a_typo = scoped("logins").as_view()
+
     with caplog.at_level(logging.ERROR):
-        response = client_for().get("/api/v1/limited-typo")
+        response = view_with_a_typo(RequestFactory().get("/api/v1/anything"))
 
     assert response.status_code == 500
     assert "'logins' is not one of" in caplog.text
@@ -341,3 +344,19 @@ def test_real_register_endpoint_is_limited_per_address(clock):
     refused = register(limit)
     assert_rate_limited(refused)
     assert User.objects.filter(email__startswith="new").count() == limit
+
+
+# --- API docs -------------------------------------------------------------------------------
+
+def test_every_operation_documents_its_429_and_limit(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    operations = {(path, method): op for path, ops in schema["paths"].items()
+                  for method, op in ops.items() if path.startswith("/api/v1/")}
+    assert [key for key, op in operations.items() if "429" not in op["responses"]] == []
+    login = operations[("/api/v1/limited/login", "post")]["responses"]["429"]
+    assert "more than 10 requests per minute per client IP" in login["description"]
+    assert "Retry-After" in login["headers"]
+    saving = operations[("/api/v1/limited-sessions", "post")]["responses"]["429"]["description"]
+    assert "60 requests per minute per user" in saving and "`session_save`" in saving
+    assert "`history`" in operations[("/api/v1/limited-sessions", "get")]["responses"]["429"]["description"]
