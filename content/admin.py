@@ -1,0 +1,255 @@
+"""Django Admin for content editors: speeches (with audio players and bulk actions) and tags.
+
+Every write goes through content.services, so admin edits are audited and invalidate
+the practice-set and tag caches exactly like the editor API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db.models import Count, Prefetch, Q
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from config.exceptions import DomainError
+from content import selectors, services
+from content.audio import signed_audio_url
+from content.models import Level, Speech, Tag
+
+
+def audio_player(speech: Speech, request=None) -> str:
+    if not speech.audio.name:
+        return "-"
+    return format_html('<audio controls preload="none" src="{}"></audio>',
+                       signed_audio_url(speech.audio.name, request=request))
+
+
+# --- speeches ------------------------------------------------------------------------------
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Active speeches unless asked otherwise: archived ones are deleted as far as editors are concerned."""
+
+    title = "status"
+    parameter_name = "archived"
+    DEFAULT = "no"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Active"), ("yes", "Archived"), ("all", "All")]
+
+    def _current(self) -> str:
+        value = self.value()
+        return value if value in {"no", "yes", "all"} else self.DEFAULT
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self._current() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        current = self._current()
+        if current == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if current == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+class SpeechAdminForm(forms.ModelForm):
+    # Tags use an explicit through table, so the model field cannot be edited directly; the
+    # picker is a plain form field whose choice the service applies.
+    tag_choices = forms.ModelMultipleChoiceField(
+        label="Tags", queryset=Tag.objects.order_by("name"), required=False,
+        widget=FilteredSelectMultiple("tags", is_stacked=False),
+    )
+    audio_upload = forms.FileField(
+        label="Audio file", required=False,
+        help_text="MP3, WAV or M4A. Required for a new speech; replaces the current audio when given.",
+    )
+
+    class Meta:
+        model = Speech
+        fields = ["text", "level", "type"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_choices"].initial = list(self.instance.tags.values_list("pk", flat=True))
+
+    def clean_audio_upload(self):
+        upload = self.cleaned_data.get("audio_upload")
+        if upload is None:
+            if not self.instance.pk:
+                raise forms.ValidationError("Upload the audio of the new speech.")
+            return None
+        try:
+            services.validate_audio_upload(upload)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
+        return upload
+
+
+class SpeechActionForm(ActionForm):
+    tag = forms.ModelChoiceField(queryset=Tag.objects.order_by("name"), required=False, label="Tag")
+    level = forms.ChoiceField(choices=[("", "---------"), *Level.choices], required=False, label="Level")
+
+
+@admin.register(Speech)
+class SpeechAdmin(admin.ModelAdmin):
+    form = SpeechAdminForm
+    action_form = SpeechActionForm
+    list_display = ["short_text", "level", "type", "tag_names", "player", "created_at"]
+    list_filter = [ArchivedFilter, "level", "type", "tags"]
+    search_fields = ["text"]
+    search_help_text = "Words of the sentence (full-text search on PostgreSQL)."
+    readonly_fields = ["current_audio", "created_at", "updated_at", "archived_at"]
+    fieldsets = [
+        (None, {"fields": ["text", "level", "type", "tag_choices"]}),
+        ("Audio", {"fields": ["current_audio", "audio_upload"]}),
+        ("History", {"fields": ["created_at", "updated_at", "archived_at"], "classes": ["collapse"]}),
+    ]
+    ordering = ["-created_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["add_tag", "remove_tag", "set_level", "archive", "restore"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name")))
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors.search_speeches(queryset, search_term), False
+
+    # Archiving replaces deleting: history keeps pointing at the speech.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Text", ordering="text")
+    def short_text(self, speech: Speech) -> str:
+        return Truncator(speech.text).chars(90)
+
+    @admin.display(description="Tags")
+    def tag_names(self, speech: Speech) -> str:
+        return ", ".join(tag.name for tag in speech.tags.all())
+
+    @admin.display(description="Audio")
+    def player(self, speech: Speech) -> str:
+        return audio_player(speech)
+
+    @admin.display(description="Current audio")
+    def current_audio(self, speech: Speech) -> str:
+        return audio_player(speech) if speech.pk else "-"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        tag_ids = [tag.pk for tag in data["tag_choices"]]
+        if change:
+            # The form already wrote its values onto `obj`; the service compares against the stored row.
+            speech = services.update_speech(
+                speech=Speech.objects.get(pk=obj.pk), text=data["text"], level=data["level"], type=data["type"],
+                tag_ids=tag_ids, audio_file=data.get("audio_upload"), actor=request.user, request=request)
+        else:
+            speech = services.create_speech(
+                text=data["text"], level=data["level"], type=data["type"], tag_ids=tag_ids,
+                audio_file=data["audio_upload"], actor=request.user, request=request)
+        for field in Speech._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(speech, field.attname))
+        obj._state.adding, obj._state.db = False, speech._state.db
+
+    def save_related(self, request, form, formsets, change):
+        """Tags were saved by the service in save_model."""
+
+    def _selected_ids(self, queryset) -> list:
+        return list(queryset.values_list("pk", flat=True))
+
+    def _chosen(self, request, field: str):
+        form = self.action_form(request.POST)
+        form.fields["action"].choices = self.get_action_choices(request)
+        if form.is_valid() and form.cleaned_data.get(field):
+            return form.cleaned_data[field]
+        self.message_user(request, f"Choose a {field} next to the action first.", messages.WARNING)
+        return None
+
+    @admin.action(description="Add the chosen tag to selected speeches")
+    def add_tag(self, request, queryset):
+        if tag := self._chosen(request, "tag"):
+            count = services.add_tag_to_speeches(speech_ids=self._selected_ids(queryset), tag=tag,
+                                                 actor=request.user, request=request)
+            self.message_user(request, f"Tag {tag.name!r} added to {count} speech(es).", messages.SUCCESS)
+
+    @admin.action(description="Remove the chosen tag from selected speeches")
+    def remove_tag(self, request, queryset):
+        if tag := self._chosen(request, "tag"):
+            count = services.remove_tag_from_speeches(speech_ids=self._selected_ids(queryset), tag=tag,
+                                                      actor=request.user, request=request)
+            self.message_user(request, f"Tag {tag.name!r} removed from {count} speech(es).", messages.SUCCESS)
+
+    @admin.action(description="Set the chosen level on selected speeches")
+    def set_level(self, request, queryset):
+        if level := self._chosen(request, "level"):
+            count = services.set_level_of_speeches(speech_ids=self._selected_ids(queryset), level=level,
+                                                   actor=request.user, request=request)
+            self.message_user(request, f"{count} speech(es) moved to {level}.", messages.SUCCESS)
+
+    @admin.action(description="Archive selected speeches (hide from practice, keep in history)")
+    def archive(self, request, queryset):
+        count = services.archive_speeches(speech_ids=self._selected_ids(queryset), actor=request.user,
+                                          request=request)
+        self.message_user(request, f"{count} speech(es) archived.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected archived speeches")
+    def restore(self, request, queryset):
+        count = services.restore_speeches(speech_ids=self._selected_ids(queryset), actor=request.user,
+                                          request=request)
+        self.message_user(request, f"{count} speech(es) restored.", messages.SUCCESS)
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "speech_count", "created_at"]
+    list_filter = ["category"]
+    search_fields = ["name"]
+    fields = ["name", "category"]
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            speech_count=Count("speeches", filter=Q(speeches__archived_at__isnull=True)))
+
+    @admin.display(description="Speeches", ordering="speech_count")
+    def speech_count(self, tag: Tag) -> int:
+        return tag.speech_count
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            tag = services.update_tag(tag=Tag.objects.get(pk=obj.pk), name=data["name"], category=data["category"],
+                                      actor=request.user, request=request)
+        else:
+            tag = services.create_tag(name=data["name"], category=data["category"], actor=request.user,
+                                      request=request)
+        for field in Tag._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(tag, field.attname))
+        obj._state.adding, obj._state.db = False, tag._state.db
+
+    def get_deleted_objects(self, objs, request):
+        """Tags active speeches still use are "protected": the admin then refuses to delete them."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = Tag.objects.filter(pk__in=[tag.pk for tag in objs]).annotate(
+            used=Count("speeches", filter=Q(speeches__archived_at__isnull=True))).filter(used__gt=0)
+        protected = list(protected) + [
+            format_html("{} (used by {} speech(es); remove it from them first)", tag.name, tag.used) for tag in in_use]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.delete_tag(tag=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for tag in queryset:
+            services.delete_tag(tag=tag, actor=request.user, request=request)
+

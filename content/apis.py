@@ -1,13 +1,28 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import Forbidden, NotFound
+from config.pagination import page_pagination
+from content import selectors, services
 from content.audio import verify_local_signature
+from content.audio_formats import CONTENT_TYPES
+from content.serializers import (
+    EditorSpeechFilterSerializer, EditorSpeechSerializer, EditorTagListSerializer, EditorTagSerializer,
+    PracticeSetRequestSerializer, PracticeSetSerializer, PublicTagListSerializer, SpeechItemSerializer,
+    SpeechWriteSerializer, TagWriteSerializer,
+)
 
-AUDIO_CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {code, detail, errors}"),
+    401: OpenApiResponse(description="Missing or invalid access token"),
+}
+EDITOR_ERRORS = {**ERRORS, 403: OpenApiResponse(description="The user is not staff")}
 
 
 class AudioFileApi(APIView):
@@ -15,10 +30,12 @@ class AudioFileApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    rate_limit_scope = "default"
 
     @extend_schema(
+        tags=["content"],
         parameters=[OpenApiParameter("expires", int, required=True), OpenApiParameter("signature", str, required=True)],
-        responses={(200, "audio/mpeg"): bytes},
+        responses={(200, "audio/mpeg"): bytes, 403: OpenApiResponse(description="Invalid or expired signature")},
     )
     def get(self, request, key: str):
         if not verify_local_signature(key, request.query_params.get("expires"), request.query_params.get("signature")):
@@ -27,4 +44,156 @@ class AudioFileApi(APIView):
             raise NotFound("Audio file not found.")
         extension = key.rsplit(".", 1)[-1].lower()
         return FileResponse(default_storage.open(key, "rb"),
-                            content_type=AUDIO_CONTENT_TYPES.get(extension, "application/octet-stream"))
+                            content_type=CONTENT_TYPES.get(extension, "application/octet-stream"))
+
+
+class TagListApi(APIView):
+    """Every tag, for the game configuration screen. Public; a token, even a bad one, is ignored."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    rate_limit_scope = "default"
+
+    @extend_schema(tags=["tags"], auth=[], responses={200: PublicTagListSerializer})
+    def get(self, request):
+        return Response({"tags": selectors.public_tags()})
+
+
+class PracticeSetApi(APIView):
+    """A random practice set: level AND type AND any of the tags; 200 with an empty list when nothing matches."""
+
+    permission_classes = [IsAuthenticated]
+    rate_limit_scope = "practice_set"
+
+    @extend_schema(tags=["game"], request=PracticeSetRequestSerializer,
+                   responses={200: PracticeSetSerializer, **ERRORS})
+    def post(self, request):
+        query = PracticeSetRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        speeches = selectors.practice_set(
+            level=query.validated_data["level"], type=query.validated_data["type"],
+            tag_ids=query.validated_data["tags"], limit=query.validated_data["limit"],
+        )
+        return Response({"speeches": SpeechItemSerializer(speeches, many=True, context={"request": request}).data})
+
+
+# --- editor API ----------------------------------------------------------------------------
+
+class EditorApi(APIView):
+    permission_classes = [IsAdminUser]
+    rate_limit_scope = "admin"
+
+
+class EditorSpeechListApi(EditorApi):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = page_pagination("speeches", default_limit=50, max_limit=200)
+
+    @extend_schema(
+        tags=["admin"], parameters=[EditorSpeechFilterSerializer],
+        responses={200: EditorSpeechSerializer(many=True), **EDITOR_ERRORS},
+    )
+    def get(self, request):
+        filters = EditorSpeechFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.editor_speech_list(**filters.validated_data), request, view=self)
+        data = EditorSpeechSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        tags=["admin"],
+        description="Audio: upload a file in a multipart request (`audio`, MP3/WAV/M4A) or give the "
+                    "`audio_key` of an object already in storage.",
+        request={"application/json": SpeechWriteSerializer, "multipart/form-data": SpeechWriteSerializer},
+        responses={201: EditorSpeechSerializer, **EDITOR_ERRORS,
+                   413: OpenApiResponse(description="Audio file too large")},
+    )
+    def post(self, request):
+        payload = SpeechWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        speech = services.create_speech(
+            text=data["text"], level=data["level"], type=data["type"], tag_ids=data.get("tag_ids", []),
+            audio_file=data.get("audio"), audio_key=data.get("audio_key"), actor=request.user, request=request,
+        )
+        return Response(EditorSpeechSerializer(speech, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class EditorSpeechDetailApi(EditorApi):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(tags=["admin"], responses={200: EditorSpeechSerializer, **EDITOR_ERRORS,
+                                              404: OpenApiResponse(description="No such (active) speech")})
+    def get(self, request, speech_id):
+        speech = selectors.editor_speech(speech_id=speech_id)
+        return Response(EditorSpeechSerializer(speech, context={"request": request}).data)
+
+    @extend_schema(
+        tags=["admin"],
+        request={"application/json": SpeechWriteSerializer, "multipart/form-data": SpeechWriteSerializer},
+        responses={200: EditorSpeechSerializer, **EDITOR_ERRORS, 404: OpenApiResponse(description="No such speech"),
+                   413: OpenApiResponse(description="Audio file too large")},
+    )
+    def put(self, request, speech_id):
+        speech = selectors.editor_speech(speech_id=speech_id)
+        payload = SpeechWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        speech = services.update_speech(
+            speech=speech, text=data.get("text"), level=data.get("level"), type=data.get("type"),
+            tag_ids=data.get("tag_ids"), audio_file=data.get("audio"), audio_key=data.get("audio_key"),
+            actor=request.user, request=request,
+        )
+        return Response(EditorSpeechSerializer(speech, context={"request": request}).data)
+
+    @extend_schema(tags=["admin"], description="Archives the speech: it leaves practice sets and editor lists "
+                                               "but stays in game history.",
+                   responses={204: None, **EDITOR_ERRORS, 404: OpenApiResponse(description="No such speech")})
+    def delete(self, request, speech_id):
+        speech = selectors.editor_speech(speech_id=speech_id)
+        services.archive_speech(speech=speech, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EditorTagListApi(EditorApi):
+    @extend_schema(tags=["admin"], operation_id="admin_tags_list",
+                   responses={200: EditorTagListSerializer, **EDITOR_ERRORS})
+    def get(self, request):
+        return Response({"tags": EditorTagSerializer(selectors.tags_with_speech_count(), many=True).data})
+
+    @extend_schema(tags=["admin"], request=TagWriteSerializer,
+                   responses={201: EditorTagSerializer, **EDITOR_ERRORS,
+                              409: OpenApiResponse(description="A tag with this name (any case) exists")})
+    def post(self, request):
+        payload = TagWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tag = services.create_tag(**payload.validated_data, actor=request.user, request=request)
+        return Response(EditorTagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+
+class EditorTagDetailApi(EditorApi):
+    @extend_schema(tags=["admin"], responses={200: EditorTagSerializer, **EDITOR_ERRORS,
+                                              404: OpenApiResponse(description="No such tag")})
+    def get(self, request, tag_id):
+        return Response(EditorTagSerializer(selectors.tag_with_speech_count(tag_id=tag_id)).data)
+
+    @extend_schema(tags=["admin"], request=TagWriteSerializer,
+                   responses={200: EditorTagSerializer, **EDITOR_ERRORS,
+                              404: OpenApiResponse(description="No such tag"),
+                              409: OpenApiResponse(description="A tag with this name (any case) exists")})
+    def put(self, request, tag_id):
+        tag = selectors.tag_with_speech_count(tag_id=tag_id)
+        payload = TagWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        changes = {key: value for key, value in payload.validated_data.items() if key in ("name", "category")}
+        tag = services.update_tag(tag=tag, **changes, actor=request.user, request=request)
+        return Response(EditorTagSerializer(tag).data)
+
+    @extend_schema(tags=["admin"], responses={204: None, **EDITOR_ERRORS,
+                                              404: OpenApiResponse(description="No such tag"),
+                                              409: OpenApiResponse(description="Speeches still use the tag")})
+    def delete(self, request, tag_id):
+        tag = selectors.tag_with_speech_count(tag_id=tag_id)
+        services.delete_tag(tag=tag, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

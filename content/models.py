@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Level(models.TextChoices):
@@ -24,6 +25,10 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # "Food" and "food" would be one tag to a learner.
+        constraints = [models.UniqueConstraint(
+            Lower("name"), name="uniq_tag_name_ci",
+            violation_error_message="A tag with this name already exists (names are compared ignoring case).")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,131 @@
+"""Reads of the content app: the public tag list, practice sets and the editor lists."""
+
+import random
+import uuid
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from content.cache import PUBLIC_TAGS_KEY, content_generation, practice_ids_key
+from content.exceptions import SpeechNotFound, TagNotFound
+from content.models import Speech, SpeechTag, Tag
+
+_UUID_BYTES = 16
+
+
+# --- public --------------------------------------------------------------------------------
+
+def public_tags() -> list[dict]:
+    """Every tag as {id, name, category}, by name; cached until a tag changes (or for an hour)."""
+    tags = cache.get(PUBLIC_TAGS_KEY)
+    if tags is None:
+        tags = [
+            {"id": str(tag_id), "name": name, "category": category}
+            for tag_id, name, category in Tag.objects.order_by("name").values_list("id", "name", "category")
+        ]
+        cache.set(PUBLIC_TAGS_KEY, tags, settings.TAG_LIST_CACHE_SECONDS)
+    return tags
+
+
+def _matching_speech_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> bytes:
+    """Ids of the active speeches of this level and type having any of the tags, packed 16 bytes each.
+
+    Packed bytes rather than a list of UUIDs: for tens of thousands of matches this is a
+    fraction of the size in the cache and costs nothing to unpickle.
+    """
+    has_any_tag = Exists(SpeechTag.objects.filter(speech_id=OuterRef("pk"), tag_id__in=tag_ids))
+    ids = Speech.objects.active().filter(has_any_tag, level=level, type=type).order_by().values_list("id", flat=True)
+    return b"".join(speech_id.bytes for speech_id in ids.iterator(chunk_size=10_000))
+
+
+def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int) -> list[Speech]:
+    """Up to `limit` distinct random active speeches with level AND type AND any of the tags.
+
+    The matching ids are cached per filter for a few minutes (under the content
+    generation, so editor changes show at once); each request samples from them in
+    memory and loads only the chosen rows and their tags: two queries whatever the
+    number of matches, never a sort of the whole match set.
+    """
+    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=content_generation())
+    packed = cache.get(key)
+    if packed is None:
+        packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
+        cache.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+
+    count = len(packed) // _UUID_BYTES
+    positions = random.sample(range(count), min(limit, count))
+    chosen = [uuid.UUID(bytes=packed[p * _UUID_BYTES:(p + 1) * _UUID_BYTES]) for p in positions]
+    if not chosen:
+        return []
+    # Still filtered: a speech archived a moment ago must not be served from a stale list.
+    rows = (Speech.objects.active().filter(id__in=chosen).order_by()
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))))
+    by_id = {speech.id: speech for speech in rows}
+    return [by_id[speech_id] for speech_id in chosen if speech_id in by_id]
+
+
+def speech_for_learner(*, speech_id: uuid.UUID) -> Speech:
+    """A speech with its tags, archived or not (history still shows archived ones)."""
+    try:
+        return Speech.objects.prefetch_related("tags").get(pk=speech_id)
+    except Speech.DoesNotExist:
+        raise SpeechNotFound() from None
+
+
+# --- editors -------------------------------------------------------------------------------
+
+def search_speeches(queryset: QuerySet, text: str) -> QuerySet:
+    """Full-text search (English stemming, served by the GIN index) on PostgreSQL; substring elsewhere."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        # The expression must stay identical to the one of the idx_speech_text_fts index.
+        return queryset.alias(search_vector=SearchVector("text", config="english")).filter(
+            search_vector=SearchQuery(text, config="english", search_type="websearch"))
+    return queryset.filter(text__icontains=text)
+
+
+def editor_speech_list(*, level: str | None = None, type: str | None = None, tag_id: uuid.UUID | None = None,
+                       search: str | None = None) -> QuerySet:
+    """Active speeches for the editor API, newest first, with their tags prefetched."""
+    speeches = Speech.objects.active()
+    if level:
+        speeches = speeches.filter(level=level)
+    if type:
+        speeches = speeches.filter(type=type)
+    if tag_id:
+        speeches = speeches.filter(Exists(SpeechTag.objects.filter(speech_id=OuterRef("pk"), tag_id=tag_id)))
+    if search:
+        speeches = search_speeches(speeches, search)
+    return speeches.order_by("-created_at", "id").prefetch_related("tags")
+
+
+def editor_speech(*, speech_id: uuid.UUID) -> Speech:
+    """An active speech for editors; archived ones are gone as far as the editor API is concerned."""
+    try:
+        return Speech.objects.active().prefetch_related("tags").get(pk=speech_id)
+    except Speech.DoesNotExist:
+        raise SpeechNotFound() from None
+
+
+def tags_with_speech_count() -> QuerySet:
+    """Tags by name, each annotated with `speech_count` (active speeches using it), in one query."""
+    return Tag.objects.annotate(
+        speech_count=Count("speeches", filter=Q(speeches__archived_at__isnull=True)),
+    ).order_by("name")
+
+
+def tag_with_speech_count(*, tag_id: uuid.UUID) -> Tag:
+    try:
+        return tags_with_speech_count().get(pk=tag_id)
+    except Tag.DoesNotExist:
+        raise TagNotFound() from None
+
+
+def active_speech_count_for_tag(*, tag: Tag) -> int:
+    return SpeechTag.objects.filter(tag=tag, speech__archived_at__isnull=True).count()

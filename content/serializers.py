@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from content.audio import signed_audio_url
-from content.models import Speech, Tag
+from content.models import Level, SentenceType, Speech, Tag
 
 
 class TagRefSerializer(serializers.ModelSerializer):
@@ -25,3 +25,84 @@ class SpeechItemSerializer(serializers.ModelSerializer):
 
     def get_audio_url(self, speech: Speech) -> str:
         return signed_audio_url(speech.audio.name, request=self.context.get("request"))
+
+
+# --- public tags and practice sets ---------------------------------------------------------
+
+class PublicTagSerializer(serializers.Serializer):
+    """Documents the shape of GET /tags (the list itself is cached as plain dicts)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+
+
+class PublicTagListSerializer(serializers.Serializer):
+    tags = PublicTagSerializer(many=True)
+
+
+class PracticeSetRequestSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices)
+    type = serializers.ChoiceField(choices=SentenceType.choices)
+    tags = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, max_length=100)
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class PracticeSetSerializer(serializers.Serializer):
+    speeches = SpeechItemSerializer(many=True)
+
+
+# --- editor API ----------------------------------------------------------------------------
+
+class EditorSpeechSerializer(SpeechItemSerializer):
+    class Meta(SpeechItemSerializer.Meta):
+        fields = [*SpeechItemSerializer.Meta.fields, "created_at", "updated_at"]
+
+
+class EditorSpeechFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    type = serializers.ChoiceField(choices=SentenceType.choices, required=False)
+    tag_id = serializers.UUIDField(required=False)
+    search = serializers.CharField(required=False, max_length=200, allow_blank=True)
+
+
+class SpeechWriteSerializer(serializers.Serializer):
+    """Create (POST) or change (PUT, every field optional) a speech.
+
+    The audio is either uploaded in a multipart request (`audio`) or named by the
+    storage key of an object already uploaded (`audio_key`, e.g. from the audio import).
+    """
+
+    text = serializers.CharField(max_length=1000)
+    level = serializers.ChoiceField(choices=Level.choices)
+    type = serializers.ChoiceField(choices=SentenceType.choices, default=SentenceType.ANSWER)
+    tag_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=100)
+    audio = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
+    audio_key = serializers.CharField(required=False, max_length=512)
+
+    def validate(self, attrs):
+        has_file, has_key = "audio" in attrs, "audio_key" in attrs
+        if has_file and has_key:
+            raise serializers.ValidationError({"audio": ["Give either an audio file or an audio_key, not both."]})
+        if not self.partial and not (has_file or has_key):
+            raise serializers.ValidationError({"audio": ["Upload an audio file or give the audio_key of one."]})
+        return attrs
+
+
+class EditorTagSerializer(serializers.ModelSerializer):
+    speech_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "category", "speech_count", "created_at"]
+
+
+class EditorTagListSerializer(serializers.Serializer):
+    tags = EditorTagSerializer(many=True)
+
+
+class TagWriteSerializer(serializers.Serializer):
+    """Create (POST) or change (PUT, both fields optional) a tag."""
+
+    name = serializers.CharField(max_length=100)
+    category = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
