@@ -20,7 +20,7 @@ install: $(STAMP)
 # Embedded defaults: SQLite, local-memory cache, audio under ./media, offline scoring.
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py help seed >/dev/null 2>&1 && DEBUG=1 $(BIN)/python manage.py seed || true
+	DEBUG=1 $(BIN)/python manage.py seed
 	@echo ""
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/  (ReDoc: /api/redoc/, schema: /api/schema/)"
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/  (staff credentials printed by the seed above)"
