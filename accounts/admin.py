@@ -2,6 +2,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model, QuerySet
 from django.utils.html import format_html
 
 from accounts import services
@@ -10,6 +11,15 @@ from accounts.models import AuditLog, DeviceSession, User
 
 # Never copied into the audit trail, whatever the form holds.
 _UNAUDITED_FIELDS = {"password", "last_login"}
+
+
+def _audit_value(value):
+    """Form values as JSON: related objects (groups, permissions) by name."""
+    if isinstance(value, (QuerySet, list, tuple, set)):
+        return sorted(str(item) for item in value)
+    if isinstance(value, Model):
+        return str(value)
+    return value
 
 
 @admin.register(User)
@@ -40,8 +50,8 @@ class UserAdmin(DjangoUserAdmin):
         if change and fields:
             services.record_audit_event(
                 action="user.admin_update", object_type="user", object_id=str(obj.pk), request=request,
-                changes={"before": {name: form.initial.get(name) for name in fields},
-                         "after": {name: form.cleaned_data.get(name) for name in fields}},
+                changes={"before": {name: _audit_value(form.initial.get(name)) for name in fields},
+                         "after": {name: _audit_value(form.cleaned_data.get(name)) for name in fields}},
             )
         elif not change:
             services.record_audit_event(action="user.admin_create", object_type="user", object_id=str(obj.pk),

@@ -1,14 +1,22 @@
 """Who is calling: client IP, user agent and request id, for audit rows and device sessions."""
 
+import ipaddress
+
 from config.client_ip import client_ip as shared_client_ip
 from config.logging import request_id_var
 
 
 def client_ip(request) -> str | None:
-    """The caller's IP as the rate limits see it (X-Forwarded-For trusted only from our proxies)."""
+    """The caller's IP as the rate limits see it (X-Forwarded-For trusted only from our proxies).
+
+    None when there is no request or no valid address (it is stored in inet columns).
+    """
     if request is None:
         return None
-    return shared_client_ip(request) or None
+    try:
+        return str(ipaddress.ip_address(shared_client_ip(request)))
+    except ValueError:
+        return None
 
 
 def user_agent(request) -> str:

@@ -6,10 +6,12 @@ from accounts.services.auth import (
 )
 from accounts.services.profile import update_profile
 from accounts.services.social import social_sign_in
-from accounts.services.tokens import TokenPair, logout, revoke_session, rotate_refresh_token, session_id_of
+from accounts.services.tokens import (
+    TokenPair, logout, purge_ended_sessions, revoke_session, rotate_refresh_token, session_id_of,
+)
 
 __all__ = [
     "TokenPair", "admin_password_reset", "change_password", "delete_account", "login", "logout",
-    "normalise_email", "record_audit_event", "register_user", "revoke_session", "rotate_refresh_token",
-    "session_id_of", "social_sign_in", "update_profile",
+    "normalise_email", "purge_ended_sessions", "record_audit_event", "register_user", "revoke_session",
+    "rotate_refresh_token", "session_id_of", "social_sign_in", "update_profile",
 ]

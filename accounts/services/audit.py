@@ -1,6 +1,5 @@
 """The audit trail: one row per security-relevant or editorial action."""
 
-import ipaddress
 import re
 from typing import Any
 
@@ -27,15 +26,6 @@ def strip_secrets(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [strip_secrets(item) for item in value]
     return value
-
-
-def _valid_ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def record_audit_event(
@@ -66,6 +56,6 @@ def record_audit_event(
         object_type=object_type,
         object_id=str(object_id or ""),
         changes=strip_secrets(changes or {}),
-        ip=_valid_ip(client_ip(request)),
+        ip=client_ip(request),
         request_id=request_id(request)[:128],
     )

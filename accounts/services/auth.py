@@ -49,8 +49,8 @@ def login(*, email: str, password: str, request=None) -> tuple[User, TokenPair]:
     email = normalise_email(email)
     lockout.ensure_not_locked(email=email)
     user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        # Hash anyway so the response time does not tell whether the account exists.
+    if user is None or not user.has_usable_password():
+        # Hash anyway so the response time does not tell whether (or how) the account exists.
         User().set_password(password)
         authenticated = False
     else:

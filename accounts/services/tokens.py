@@ -9,8 +9,10 @@ stops the family even if a copy of an older token leaks.
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -153,3 +155,17 @@ def session_id_of(validated_access_token) -> str | None:
         return None
     value = validated_access_token.get(SESSION_CLAIM)
     return str(value) if value else None
+
+
+def purge_ended_sessions(*, older_than: timedelta = timedelta(days=30)) -> dict[str, int]:
+    """Delete sessions that ended (revoked or expired) more than `older_than` ago, and expired tokens.
+
+    Expired refresh tokens fail their own expiry check, so their blacklist rows are no longer needed.
+    """
+    now = timezone.now()
+    cutoff = now - older_than
+    with transaction.atomic():
+        sessions, _ = DeviceSession.objects.filter(Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)).delete()
+        tokens = OutstandingToken.objects.filter(expires_at__lt=now).count()
+        OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    return {"sessions": sessions, "tokens": tokens}

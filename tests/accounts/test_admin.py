@@ -90,6 +90,21 @@ def test_admin_edits_are_audited_without_the_password(admin_client):
     assert "password" not in str(event.changes)
 
 
+def test_admin_group_changes_are_audited_by_name(admin_client):
+    from django.contrib.auth.models import Group
+
+    editors = Group.objects.create(name="Editors")
+    user = UserFactory(email="grouped@example.com", name="G")
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", {
+        "email": "grouped@example.com", "name": "G", "timezone": "UTC", "is_active": "on",
+        "groups": [str(editors.pk)],
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(user.groups.values_list("name", flat=True)) == ["Editors"]
+    event = AuditLog.objects.get(action="user.admin_update")
+    assert event.changes == {"before": {"groups": []}, "after": {"groups": ["Editors"]}}
+
+
 def test_admin_password_reset_signs_the_user_out_everywhere(admin_client):
     user = UserFactory(email="reset@example.com")
     tokens = login(user.email)

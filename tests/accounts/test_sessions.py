@@ -1,9 +1,14 @@
 import uuid
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog, DeviceSession, User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import LOGIN, PASSWORD, REFRESH, SESSIONS, client_for, login
 
@@ -157,3 +162,21 @@ def test_password_change_guesses_are_locked_out_too(member, settings):
     response = client.post(PASSWORD, {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD})
     assert response.status_code == 429
     assert response.json()["code"] == "account_locked"
+
+
+def test_purge_sessions_removes_long_ended_sessions_and_expired_tokens(member):
+    live = login(member.email, user_agent="live")
+    login(member.email, user_agent="revoked")
+    login(member.email, user_agent="expired")
+    long_ago = timezone.now() - timedelta(days=40)
+    DeviceSession.objects.filter(user_agent="revoked").update(revoked_at=long_ago)
+    DeviceSession.objects.filter(user_agent="expired").update(expires_at=long_ago)
+    expired_jti = DeviceSession.objects.get(user_agent="expired").current_jti
+    OutstandingToken.objects.filter(jti=expired_jti).update(expires_at=long_ago)
+
+    out = StringIO()
+    call_command("purge_sessions", stdout=out)
+    assert "Deleted 2 ended session(s) and 1 expired token(s)." in out.getvalue()
+    assert list(DeviceSession.objects.values_list("user_agent", flat=True)) == ["live"]
+    assert not OutstandingToken.objects.filter(jti=expired_jti).exists()
+    assert APIClient().post(REFRESH, {"refresh_token": live["refresh_token"]}).status_code == 200
