@@ -11,7 +11,10 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files import File
@@ -32,7 +35,24 @@ def _s3():
     """(client, bucket) when the default storage is S3, else None."""
     if default_storage.__class__.__name__ != "S3Storage":
         return None
-    return default_storage.connection.meta.client, default_storage.bucket_name
+    return s3_client(), default_storage.bucket_name
+
+
+def s3_client():
+    """The boto3 client for bulk work on the default (S3) storage: its settings, a bigger connection pool."""
+    storage = default_storage
+    return _bulk_client(storage.endpoint_url, storage.access_key, storage.secret_key, storage.security_token,
+                        storage.region_name, storage.verify, storage.client_config,
+                        max(10, settings.IMPORT_STORAGE_CONCURRENCY))
+
+
+@lru_cache(maxsize=8)
+def _bulk_client(endpoint_url, access_key, secret_key, security_token, region_name, verify, client_config, pool):
+    # The storage's own client keeps botocore's 10 connections; parallel copies need one each.
+    session = boto3.session.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                                    aws_session_token=security_token)
+    return session.client("s3", endpoint_url=endpoint_url, region_name=region_name, verify=verify,
+                          config=client_config.merge(Config(max_pool_connections=pool)))
 
 
 def _run(tasks: Sequence[Callable[[], str]], progress: Progress) -> list[str]:

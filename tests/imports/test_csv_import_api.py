@@ -4,12 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import AuditLog
 from content.models import Speech, Tag
+from imports import objects
 from imports.models import UploadSession
 from tests.content.factories import SpeechFactory, TagFactory
 from tests.imports.helpers import (
@@ -214,8 +215,9 @@ class _FailingOnThirdCopy:
 
 
 @pytest.fixture
-def failing_third_move(any_storage, monkeypatch):
+def failing_third_move(any_storage, monkeypatch, settings):
     """Inject a failure at the storage boundary: the local file system, or the S3 CopyObject call."""
+    settings.IMPORT_STORAGE_CONCURRENCY = 2  # S3 copies run in parallel: some finish after the failure
     fault = _FailingOnThirdCopy()
     if any_storage == "s3":
         from botocore.exceptions import EndpointConnectionError
@@ -226,7 +228,7 @@ def failing_third_move(any_storage, monkeypatch):
             except OSError as exc:
                 raise EndpointConnectionError(endpoint_url="s3") from exc
 
-        client = default_storage.connection.meta.client
+        client = objects.s3_client()  # the client imports use for S3 calls
         client.meta.events.register("before-call.s3.CopyObject", before_copy)
         yield fault
         client.meta.events.unregister("before-call.s3.CopyObject", before_copy)
@@ -243,8 +245,7 @@ def failing_third_move(any_storage, monkeypatch):
 
 
 def test_storage_failure_half_way_leaves_no_rows_no_copies_and_the_session_retryable(
-        staff_client, failing_third_move, settings, django_capture_on_commit_callbacks):
-    settings.IMPORT_STORAGE_CONCURRENCY = 2
+        staff_client, failing_third_move, django_capture_on_commit_callbacks):
     session_id = new_session(staff_client, [wav_file(f"{n}.wav", tone=100 + n) for n in range(6)])
     uploads = stored_keys()
     data = csv_bytes([{"audio_filename": f"{n}.wav", "text": f"Sentence {n}", "level": "A2", "tags": "Fresh"}
