@@ -40,7 +40,8 @@ class SessionsApi(APIView):
         summary="Save a completed session",
         description=(
             "Stores the session and all its results in one transaction, or nothing. The statistics are checked "
-            "against the results (see the field descriptions); any disagreement is a 400 listing every problem. "
+            "against the results (see the field descriptions); any disagreement is a 400 listing every problem "
+            "in `errors` (per-result problems under `errors.results.<index in the request>`). "
             "Send an `Idempotency-Key` to retry safely: a repeat with the same key and body gets the first answer "
             "(with `Idempotent-Replayed: true`) and creates nothing; keys are honoured for "
             "GAME_IDEMPOTENCY_KEY_TTL_HOURS (default 24)."

@@ -272,3 +272,13 @@ def test_sessions_are_deleted_with_their_user(user, speeches, api_client):
     user.delete()
 
     assert_nothing_stored()
+
+
+def test_a_practised_speech_cannot_be_deleted_only_archived(auth_client, speeches):
+    from django.db.models import ProtectedError
+
+    post(auth_client, session_body(speeches))
+
+    with pytest.raises(ProtectedError):
+        speeches[0].delete()
+    assert GameResult.objects.count() == 4
