@@ -76,13 +76,13 @@ class SpeechAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["tag_choices"].initial = list(self.instance.tags.values_list("pk", flat=True))
 
     def clean_audio_upload(self):
         upload = self.cleaned_data.get("audio_upload")
         if upload is None:
-            if not self.instance.pk:
+            if self.instance._state.adding:  # (a new speech already has its UUID pk)
                 raise forms.ValidationError("Upload the audio of the new speech.")
             return None
         try:
@@ -141,7 +141,7 @@ class SpeechAdmin(admin.ModelAdmin):
 
     @admin.display(description="Current audio")
     def current_audio(self, speech: Speech) -> str:
-        return audio_player(speech) if speech.pk else "-"
+        return "-" if speech._state.adding else audio_player(speech)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -216,10 +216,10 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     fields = ["name", "category"]
     ordering = ["name"]
+    show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            speech_count=Count("speeches", filter=Q(speeches__archived_at__isnull=True)))
+        return super().get_queryset(request).annotate(speech_count=selectors.active_speech_count_of_tag())
 
     @admin.display(description="Speeches", ordering="speech_count")
     def speech_count(self, tag: Tag) -> int:

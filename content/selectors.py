@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from content.cache import PUBLIC_TAGS_KEY, content_generation, practice_ids_key
 from content.exceptions import SpeechNotFound, TagNotFound
@@ -118,6 +119,17 @@ def tags_with_speech_count() -> QuerySet:
     return Tag.objects.annotate(
         speech_count=Count("speeches", filter=Q(speeches__archived_at__isnull=True)),
     ).order_by("name")
+
+
+def active_speech_count_of_tag():
+    """A per-row expression for a Tag queryset: how many active speeches use the tag.
+
+    A correlated subquery rather than a JOIN + GROUP BY, so that counting or paging the
+    tags (as the admin changelist does) never aggregates the whole link table.
+    """
+    per_tag = (SpeechTag.objects.filter(tag_id=OuterRef("pk"), speech__archived_at__isnull=True)
+               .order_by().values("tag_id").annotate(total=Count("*")).values("total"))
+    return Coalesce(Subquery(per_tag, output_field=IntegerField()), 0)
 
 
 def tag_with_speech_count(*, tag_id: uuid.UUID) -> Tag:
