@@ -1,6 +1,7 @@
-from functools import partial
+from functools import partial, wraps
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.urls import path, reverse
@@ -20,14 +21,28 @@ def export_speeches_as_import_csv(modeladmin, request, queryset):
     return response
 
 
-class _StaffCanView:
-    """Import screens are for every staff member, like the admin API (no per-model permission needed)."""
+def may_import(user) -> bool:
+    """Importing creates speeches, so in the admin it takes the permission to add speeches."""
+    return user.is_active and user.is_staff and user.has_perm("content.add_speech")
+
+
+def _importers_only(view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not may_import(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+    return guarded
+
+
+class _ImportersCanView:
+    """Upload sessions are shown, read-only, to whoever may import."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return may_import(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return may_import(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -39,7 +54,7 @@ class _StaffCanView:
         return False
 
 
-class UploadedFileInline(_StaffCanView, admin.TabularInline):
+class UploadedFileInline(_ImportersCanView, admin.TabularInline):
     model = UploadedFile
     fields = ["stored_name", "original_filename", "format", "size_bytes", "created_at"]
     readonly_fields = fields
@@ -48,7 +63,7 @@ class UploadedFileInline(_StaffCanView, admin.TabularInline):
 
 
 @admin.register(UploadSession)
-class UploadSessionAdmin(_StaffCanView, admin.ModelAdmin):
+class UploadSessionAdmin(_ImportersCanView, admin.ModelAdmin):
     list_display = ["id", "status_label", "created_by", "file_count", "created_at", "expires_at", "imported_at",
                     "next_step"]
     list_filter = ["state"]
@@ -77,18 +92,18 @@ class UploadSessionAdmin(_StaffCanView, admin.ModelAdmin):
                            reverse("admin:imports_uploadsession_csv", args=[session.id]))
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
+        def wrap(view):
+            return self.admin_site.admin_view(_importers_only(partial(view, self)))
+
         return [
-            path("import/", wrap(partial(admin_wizard.upload_audio_view, self)), name="imports_uploadsession_wizard"),
-            path("<uuid:session_id>/import-csv/", wrap(partial(admin_wizard.upload_csv_view, self)),
-                 name="imports_uploadsession_csv"),
-            path("<uuid:session_id>/confirm/", wrap(partial(admin_wizard.confirm_view, self)),
-                 name="imports_uploadsession_confirm"),
+            path("import/", wrap(admin_wizard.upload_audio_view), name="imports_uploadsession_wizard"),
+            path("<uuid:session_id>/import-csv/", wrap(admin_wizard.upload_csv_view), name="imports_uploadsession_csv"),
+            path("<uuid:session_id>/confirm/", wrap(admin_wizard.confirm_view), name="imports_uploadsession_confirm"),
         ] + super().get_urls()
 
 
 @admin.register(UploadedFile)
-class UploadedFileAdmin(_StaffCanView, admin.ModelAdmin):
+class UploadedFileAdmin(_ImportersCanView, admin.ModelAdmin):
     list_display = ["stored_name", "original_filename", "format", "size_bytes", "session", "created_at"]
     list_filter = ["format"]
     search_fields = ["stored_name", "original_filename"]

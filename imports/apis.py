@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from content.serializers import EditorSpeechFilterSerializer
 from imports import selectors, services
 from imports.serializers import (
     ImportAudioSerializer,
@@ -15,7 +16,6 @@ from imports.serializers import (
     ImportErrorSerializer,
     ImportResultSerializer,
     ImportUploadResultSerializer,
-    SpeechExportQuerySerializer,
 )
 
 
@@ -121,21 +121,18 @@ class SpeechExportApi(APIView):
         summary="Export speeches as an import CSV",
         operation_id="admin_speeches_export_csv",
         description=(
-            "Active speeches (filtered like the admin speech list) in the import CSV format. `audio_filename` "
+            "Active speeches (same filters as GET /admin/speeches) in the import CSV format, oldest first. `audio_filename` "
             "is the file name of the stored audio. To round-trip: download those audio objects, upload them "
             "unrenamed in import step 1, then import this CSV (edited or not) into that session. Cells "
             "starting with =, +, -, @ are prefixed with ' against spreadsheet formulas; the import removes it."
         ),
-        parameters=[SpeechExportQuerySerializer],
+        parameters=[EditorSpeechFilterSerializer],
         responses={(200, "text/csv"): OpenApiTypes.STR, 400: _error("A filter value is invalid."), **_STAFF_ERRORS},
     )
     def get(self, request):
-        query = SpeechExportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        speeches = selectors.speeches_for_export(
-            level=query.validated_data.get("level"), speech_type=query.validated_data.get("type"),
-            tag_id=query.validated_data.get("tag_id"),
-        )
+        filters = EditorSpeechFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        speeches = selectors.speeches_for_export(**filters.validated_data)
         response = StreamingHttpResponse(services.iter_export_lines(speeches), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"'
         return response

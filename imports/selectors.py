@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from content.models import Speech, Tag
+from content.selectors import editor_speech_list
 from imports.exceptions import UploadSessionNotFound
 from imports.models import UploadSession
 
@@ -37,14 +38,6 @@ def existing_tags_by_lower_name(names: list[str]) -> dict[str, Tag]:
     return {tag.lower_name: tag for tag in tags}
 
 
-def speeches_for_export(*, level: str | None = None, speech_type: str | None = None,
-                        tag_id=None) -> QuerySet[Speech]:
-    """Active speeches in a stable order, tags prefetched, for writing an import CSV."""
-    speeches = Speech.objects.active()
-    if level:
-        speeches = speeches.filter(level=level)
-    if speech_type:
-        speeches = speeches.filter(type=speech_type)
-    if tag_id:
-        speeches = speeches.filter(tags__id=tag_id)
-    return speeches.prefetch_related("tags").order_by("created_at", "id")
+def speeches_for_export(**filters) -> QuerySet[Speech]:
+    """The editor list's speeches (same filters: level, type, tag_id, search), oldest first, tags prefetched."""
+    return editor_speech_list(**filters).order_by("created_at", "id")

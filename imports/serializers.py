@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from content.audio import signed_audio_url
-from content.models import Level, SentenceType
 from imports.models import UploadedFile
 
 
@@ -24,12 +23,6 @@ class ImportCsvSerializer(serializers.Serializer):
     upload_session_id = serializers.CharField()
     dry_run = serializers.BooleanField(required=False, default=False,
                                        help_text="Check every row and report what would be created; write nothing.")
-
-
-class SpeechExportQuerySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices, required=False)
-    type = serializers.ChoiceField(choices=SentenceType.choices, required=False)
-    tag_id = serializers.UUIDField(required=False)
 
 
 # --- output -----------------------------------------------------------------

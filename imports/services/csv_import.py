@@ -139,8 +139,17 @@ def _ensure_tags(names: list[str]) -> dict[str, Tag]:
 def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, request,
              progress: objects.Progress) -> ImportResult:
     copies: list[str] = []
+    committed = False
+
+    def mark_committed() -> None:
+        nonlocal committed
+        committed = True
+
     try:
         with transaction.atomic():
+            # First hook to run after the commit: from then on the copies belong to the speeches,
+            # even if a later hook fails.
+            transaction.on_commit(mark_committed)
             # Locked, and checked again: a second import of the same session waits here, then finds it closed.
             session = live_upload_session(session_id, for_update=True)
             if session.state != UploadSession.State.OPEN:
@@ -173,9 +182,10 @@ def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, 
             )
             invalidate_content_caches()
             originals = [upload.storage_key for upload in files.values()]
-            transaction.on_commit(lambda: _delete_originals(originals))
+            transaction.on_commit(lambda: _delete_originals(originals), robust=True)
     except BaseException:
-        objects.delete_quietly(copies)
+        if not committed:  # rolled back (or the commit failed): the copies are nobody's
+            objects.delete_quietly(copies)
         raise
     return ImportResult(session_id=session.id, dry_run=False, plan=plan,
                         created=[CreatedSpeech(row.row, speech) for row, speech in zip(plan.rows, speeches)])

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -28,6 +29,9 @@ def confirm_step(session_id) -> str:
 
 @pytest.fixture
 def editor(client, staff_user):
+    """A staff member allowed to add and change speeches in the admin."""
+    staff_user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="content", codename__in=["add_speech", "change_speech", "view_speech"]))
     client.force_login(staff_user)
     return client
 
@@ -163,6 +167,22 @@ def test_learners_cannot_reach_the_wizard(client, user):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_staff_without_the_right_to_add_speeches_cannot_import(client, staff_user):
+    client.force_login(staff_user)
+
+    assert client.get(WIZARD).status_code == 403
+    assert client.post(WIZARD, {"files": [wav_file("a.wav")]}).status_code == 403
+    assert client.get(reverse("admin:imports_uploadsession_changelist")).status_code == 403
+    assert not UploadSession.objects.exists()
+
+
+def test_speech_list_links_to_the_wizard(editor):
+    page = editor.get(reverse("admin:content_speech_changelist"))
+
+    assert page.status_code == 200
+    assert f'<a href="{WIZARD}" class="addlink">Import audio + CSV</a>' in page.content.decode()
 
 
 def test_sessions_and_files_are_listed_read_only(editor):
