@@ -16,6 +16,7 @@ from config.exceptions import DomainError
 from content import selectors, services
 from content.audio import signed_audio_url
 from content.models import Level, Speech, Tag
+from imports.admin import export_speeches_as_import_csv
 
 
 def audio_player(speech: Speech, request=None) -> str:
@@ -114,7 +115,7 @@ class SpeechAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     list_per_page = 50
     show_full_result_count = False
-    actions = ["add_tag", "remove_tag", "set_level", "archive", "restore"]
+    actions = ["add_tag", "remove_tag", "set_level", "archive", "restore", export_speeches_as_import_csv]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(

@@ -14,8 +14,8 @@ from imports.models import UploadedFile, UploadSession
 
 @admin.action(description="Export selected as import CSV")
 def export_speeches_as_import_csv(modeladmin, request, queryset):
-    """Admin action for the Speech list (wired into content's SpeechAdmin)."""
-    speeches = queryset.filter(archived_at__isnull=True).prefetch_related("tags").order_by("created_at", "id")
+    """Admin action for the Speech list (wired into content's SpeechAdmin): exactly the selected speeches."""
+    speeches = queryset.prefetch_related("tags").order_by("created_at", "id")
     response = HttpResponse(services.export_csv_text(speeches), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"'
     return response

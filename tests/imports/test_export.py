@@ -5,6 +5,8 @@ import io
 from pathlib import PurePosixPath
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -79,6 +81,27 @@ def test_export_filters_by_level_type_and_tag_and_skips_archived(staff_client):
     assert [row["text"] for row in exported_rows(response)] == [wanted.text]
     assert [row["text"] for row in exported_rows(staff_client.get(EXPORT_URL, {"level": "A1"}))] == [
         "Wanted", "Other type", "No tag"]
+    assert [row["text"] for row in exported_rows(staff_client.get(EXPORT_URL, {"search": "level"}))] == [
+        "Other level"]
+
+
+def test_admin_action_exports_the_selected_speeches(client, staff_user):
+    staff_user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="content", codename__in=["change_speech", "view_speech"]))
+    client.force_login(staff_user)
+    food = TagFactory(name="Food")
+    chosen = [SpeechFactory(text="=1+1", level="B1", tags=[food]), SpeechFactory(text="Plain", level="C1")]
+    SpeechFactory(text="Not selected")
+
+    response = client.post(reverse("admin:content_speech_changelist"), {
+        "action": "export_speeches_as_import_csv", "_selected_action": [str(s.id) for s in chosen]})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="speeches-')
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert [(r["text"], r["level"], r["type"], r["tags"]) for r in rows] == [
+        ("'=1+1", "B1", "question", "Food"), ("Plain", "C1", "question", "")]
+    assert [r["audio_filename"] for r in rows] == [PurePosixPath(s.audio.name).name for s in chosen]
 
 
 def test_export_with_a_bad_filter_is_400_json(staff_client):
