@@ -149,17 +149,28 @@ def upload_audio_files(*, user, files: Sequence[File], session_id=None, request=
     return UploadResult(session=session, files=uploaded)
 
 
-def delete_upload_session(session: UploadSession) -> int:
-    """Delete a session, its file rows and whatever is still stored under its folder."""
-    deleted_objects = objects.delete_prefix(session.storage_prefix)
-    session.delete()
+def delete_upload_session(session_id) -> int | None:
+    """Delete an expired session, its file rows and whatever is still stored under its folder.
+
+    Returns the number of objects deleted, or None when the session is gone or busy (an
+    import that started just before the expiry holds its lock; the next cleanup gets it).
+    """
+    with transaction.atomic():
+        session = (expired_upload_sessions().select_for_update(skip_locked=True)
+                   .filter(pk=session_id).first())
+        if session is None:
+            return None
+        deleted_objects = objects.delete_prefix(session.storage_prefix)
+        session.delete()
     return deleted_objects
 
 
 def cleanup_expired_sessions() -> tuple[int, int]:
     """Remove every expired session and its stored uploads. Returns (sessions, objects) removed."""
     sessions = deleted_objects = 0
-    for session in expired_upload_sessions().iterator():
-        deleted_objects += delete_upload_session(session)
-        sessions += 1
+    for session_id in list(expired_upload_sessions().values_list("id", flat=True)):
+        deleted = delete_upload_session(session_id)
+        if deleted is not None:
+            sessions += 1
+            deleted_objects += deleted
     return sessions, deleted_objects

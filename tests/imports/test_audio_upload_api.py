@@ -182,3 +182,14 @@ def test_upload_endpoints_declare_the_admin_rate_limit_scope():
 
     assert {apis.ImportAudioApi.rate_limit_scope, apis.ImportCsvApi.rate_limit_scope,
             apis.SpeechExportApi.rate_limit_scope} == {"admin"}
+
+
+def test_files_cannot_be_added_to_an_imported_session(staff_client):
+    session_id = upload(staff_client, [wav_file("a.wav")]).json()["upload_session_id"]
+    UploadSession.objects.filter(pk=session_id).update(state=UploadSession.State.IMPORTED)
+
+    response = upload(staff_client, [wav_file("b.wav")], session_id)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "upload_session_imported"
+    assert list(UploadedFile.objects.values_list("stored_name", flat=True)) == ["a.wav"]
