@@ -10,11 +10,13 @@ Retry-After = seconds until its window ends. If the cache cannot be reached the 
 served unlimited: an outage of the counter store must not take the API down with it.
 """
 
+import functools
 import ipaddress
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 from django_ratelimit.core import get_usage
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -71,27 +73,51 @@ def _caller_key(request, scope: str) -> str:
     return f"user:{user.pk}"
 
 
+def seconds_until_allowed(request, scope: str) -> int | None:
+    """Count this request against `scope`'s budget: None while within it, else seconds to wait."""
+    if not settings.RATE_LIMIT_ENABLED:
+        return None
+    caller = _caller_key(request, scope)
+    try:
+        usage = get_usage(request, group=f"api:{scope}", key=lambda group, req: caller,
+                          rate=settings.RATE_LIMITS[scope], increment=True)
+    except _CACHE_ERRORS as exc:
+        usage, failure = None, exc
+    else:
+        failure = "the cache did not return a count" if usage is None else None
+    if failure is not None:
+        logger.warning("Rate limit %r not applied: %s", scope, failure)
+        metrics.record_rate_limit_unavailable()
+        return None
+    if not usage["should_limit"]:
+        return None
+    metrics.record_rate_limited(scope=scope)
+    # The window's key is live through second `time_left` from now; the next one starts after.
+    return max(usage["time_left"], 0) + 1
+
+
 class ScopedRateLimit(BaseThrottle):
     """DEFAULT_THROTTLE_CLASSES entry. Raises RateLimited itself so the error code is ours."""
 
     def allow_request(self, request, view) -> bool:
-        if not settings.RATE_LIMIT_ENABLED:
-            return True
-        scope = scope_of(view, request.method)
-        caller = _caller_key(request, scope)
-        try:
-            usage = get_usage(request, group=f"api:{scope}", key=lambda group, req: caller,
-                              rate=settings.RATE_LIMITS[scope], increment=True)
-        except _CACHE_ERRORS as exc:
-            usage, failure = None, exc
-        else:
-            failure = "the cache did not return a count" if usage is None else None
-        if failure is not None:
-            logger.warning("Rate limit %r not applied: %s", scope, failure)
-            metrics.record_rate_limit_unavailable()
-            return True
-        if usage["should_limit"]:
-            metrics.record_rate_limited(scope=scope)
-            # The window's key is live through second `time_left` from now; the next one starts after.
-            raise RateLimited(wait=max(usage["time_left"], 0) + 1)
+        wait = seconds_until_allowed(request, scope_of(view, request.method))
+        if wait is not None:
+            raise RateLimited(wait=wait)
         return True
+
+
+def limit_admin_login(login_view):
+    """The Django admin's sign-in form shares the API login budget, so it is no way around it."""
+
+    @functools.wraps(login_view)
+    def view(request, *args, **kwargs):
+        if request.method == "POST":
+            wait = seconds_until_allowed(request, "login")
+            if wait is not None:
+                response = HttpResponse(f"Too many sign-in attempts. Try again in {wait} seconds.\n",
+                                        status=429, content_type="text/plain; charset=utf-8")
+                response["Retry-After"] = str(wait)
+                return response
+        return login_view(request, *args, **kwargs)
+
+    return view

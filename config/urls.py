@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config import health, metrics
+from config.ratelimit import limit_admin_login
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("health", health.liveness, name="health"),
     path("health/ready", health.readiness, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    path("admin/login/", limit_admin_login(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

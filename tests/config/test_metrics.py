@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings as django_settings
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
@@ -163,6 +164,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _health_count(files) -> float:
+    """Requests to /health recorded in these metrics files (one file per worker process)."""
+    return sum(sample.value for metric in MultiProcessCollector.merge([str(f) for f in files])
+               for sample in metric.samples
+               if sample.name == "django_http_requests_latency_seconds_by_view_method_count"
+               and sample.labels.get("view") == "health")
+
+
+def _worker_pids(tmp_path) -> set[str]:
+    return {re.search(r"_(\d+)\.db$", path.name).group(1)
+            for folder in tmp_path.glob("englishapp-metrics-*") for path in folder.glob("*.db")}
+
+
 @pytest.fixture
 def gunicorn_server(tmp_path):
     port = _free_port()
@@ -178,15 +192,12 @@ def gunicorn_server(tmp_path):
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base_url}/health", timeout=5)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read1().decode()}")
-                time.sleep(0.2)
+        # Ready when all 3 workers have loaded the app: each then has its own metrics files.
+        deadline = time.monotonic() + 60
+        while len(_worker_pids(tmp_path)) < 3:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"gunicorn did not start: {process.stderr.read1().decode()}")
+            time.sleep(0.2)
         yield base_url, tmp_path
     finally:
         process.terminate()
@@ -208,8 +219,7 @@ def test_metrics_add_up_all_gunicorn_workers(gunicorn_server):
         statuses = list(pool.map(lambda _: requests.get(f"{base_url}/health", timeout=10).status_code, range(120)))
     assert statuses == [200] * 120
 
-    [metrics_dir] = tmp_path.glob("englishapp-metrics-*")
-    worker_pids = {re.search(r"_(\d+)\.db$", path.name).group(1) for path in metrics_dir.iterdir()}
-    assert len(worker_pids) >= 2, "the requests did not reach several workers; the test would prove nothing"
+    served_by = [path for path in tmp_path.glob("englishapp-metrics-*/histogram_*.db") if _health_count([path])]
+    assert len(served_by) >= 2, "the requests did not reach several workers; the test would prove nothing"
     # Whichever worker answers a scrape, it reports the whole server.
     assert [health_requests() for _ in range(6)] == [before + 120] * 6

@@ -360,3 +360,26 @@ def test_every_operation_documents_its_429_and_limit(client):
     saving = operations[("/api/v1/limited-sessions", "post")]["responses"]["429"]["description"]
     assert "60 requests per minute per user" in saving and "`session_save`" in saving
     assert "`history`" in operations[("/api/v1/limited-sessions", "get")]["responses"]["429"]["description"]
+
+
+@pytest.mark.urls("config.urls")
+def test_admin_sign_in_form_shares_the_login_budget(client, clock, limits):
+    limits(login="3/h")
+    staff = StaffUserFactory()
+
+    attempts = [client.post("/admin/login/", {"username": staff.email, "password": f"guess-{i}"}, REMOTE_ADDR="192.0.2.40")
+                for i in range(2)]
+    assert [a.status_code for a in attempts] == [200, 200]  # the form again, with an error
+    assert client.get("/admin/login/", REMOTE_ADDR="192.0.2.40").status_code == 200  # showing the form is free
+    api = client_for(None, "192.0.2.40").post("/api/v1/auth/login", {"email": staff.email, "password": "guess"})
+    assert api.status_code == 401
+
+    refused = client.post("/admin/login/", {"username": staff.email, "password": DEFAULT_PASSWORD},
+                          REMOTE_ADDR="192.0.2.40")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert "_auth_user_id" not in client.session
+
+    elsewhere = client.post("/admin/login/", {"username": staff.email, "password": DEFAULT_PASSWORD},
+                            REMOTE_ADDR="192.0.2.41")
+    assert elsewhere.status_code == 302
