@@ -1,12 +1,16 @@
+import time
 import uuid
 
 import pytest
 import requests
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from content import services
+from content.demo.sentences import SENTENCES, clip_name
+from content.seeding import AUDIO_DIR
 from tests.content.factories import EMPTY_WAV, SpeechFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +221,24 @@ def test_needs_a_signed_in_user(api_client, tags):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_audio_urls_download_the_real_clip_until_they_expire(auth_client, api_client, tags, any_storage, settings):
+    clip = (AUDIO_DIR / clip_name(SENTENCES[0].text)).read_bytes()
+    SpeechFactory(text=SENTENCES[0].text, level="A1", type="question", tags=[tags[0]],
+                  audio=ContentFile(clip, name="name.mp3"))
+    settings.AUDIO_URL_EXPIRY_SECONDS = 2
+    body = {"level": "A1", "type": "question", "tags": [str(tags[0].id)]}
+
+    url = practice(auth_client, **body).json()["speeches"][0]["audio_url"]
+
+    def fetch() -> tuple[int, bytes]:
+        if any_storage == "s3":
+            response = requests.get(url, timeout=5)
+            return response.status_code, response.content
+        response = api_client.get(url)
+        return response.status_code, (b"".join(response.streaming_content) if response.status_code == 200 else b"")
+
+    assert fetch() == (200, clip)
+    time.sleep(3.1)
+    assert fetch()[0] == 403
