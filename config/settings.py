@@ -338,6 +338,23 @@ GAME_IDEMPOTENCY_KEY_TTL_HOURS = env.int("GAME_IDEMPOTENCY_KEY_TTL_HOURS", defau
 GAME_REVIEW_HALF_LIFE_DAYS = env.float("GAME_REVIEW_HALF_LIFE_DAYS", default=14.0)
 
 # --- scoring ----------------------------------------------------------------
+# Pronunciation scoring engine: "local" (offline PocketSphinx, nothing to set up) or "azure".
+SPEECH_PROVIDER = env.str("SPEECH_PROVIDER", default="local")
+# Engine used when the main one fails or times out ("" = none, answer 503; e.g. "local" behind Azure).
+SPEECH_FALLBACK_PROVIDER = env.str("SPEECH_FALLBACK_PROVIDER", default="")
+AZURE_SPEECH_KEY = env.str("AZURE_SPEECH_KEY", default="")
+AZURE_SPEECH_REGION = env.str("AZURE_SPEECH_REGION", default="")
+# Replaces the region's endpoint (sovereign clouds, containers, tests), e.g. wss://host/speech/...
+AZURE_SPEECH_ENDPOINT = env.str("AZURE_SPEECH_ENDPOINT", default="")
+# Seconds one scoring attempt may take (also the longest wait for a free local decoder).
+SPEECH_API_TIMEOUT = env.float("SPEECH_API_TIMEOUT", default=10.0)
+# Attempts on transient provider failures, waiting SPEECH_API_BACKOFF_SECONDS, then twice that, ...
+SPEECH_API_MAX_ATTEMPTS = env.int("SPEECH_API_MAX_ATTEMPTS", default=3)
+SPEECH_API_BACKOFF_SECONDS = env.float("SPEECH_API_BACKOFF_SECONDS", default=0.5)
+# Longest recording accepted for scoring; longer ones are refused with 422.
+SPEECH_MAX_AUDIO_SECONDS = env.float("SPEECH_MAX_AUDIO_SECONDS", default=30.0)
+# Local engine decoders per process (about 90 MB each); more concurrent requests wait for one.
+SPEECH_LOCAL_DECODERS = env.int("SPEECH_LOCAL_DECODERS", default=2)
 
 # --- imports ----------------------------------------------------------------
 # Upload sessions (step 1 of an import) expire after this many hours; `cleanup_uploads` deletes them.

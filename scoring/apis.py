@@ -1,0 +1,51 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scoring import services
+from scoring.serializers import ScoringErrorSerializer, ScoringResultSerializer, SpeechScoreRequestSerializer
+from scoring.uploads import keep_uploads_in_memory
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ScoringErrorSerializer, description=description)
+
+
+class SpeechScoreApi(APIView):
+    """Scores a learner's recording of a sentence."""
+
+    rate_limit_scope = "scoring"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="speech_score",
+        summary="Score pronunciation",
+        description="Transcribes the recording and scores its pronunciation against `reference_text`. "
+                    "The recording is processed in memory and never stored.",
+        request={"multipart/form-data": SpeechScoreRequestSerializer},
+        responses={
+            200: ScoringResultSerializer,
+            400: _error("Missing field, unsupported language, or not a readable WAV/MP3/M4A recording "
+                        "(`invalid_input`, `unsupported_language`, `invalid_audio`)"),
+            401: _error("Missing or invalid access token"),
+            413: _error("Audio larger than MAX_UPLOAD_BYTES (`audio_too_large`)"),
+            422: _error("Recording too poor to score: silence, noise, too short, over 30 s (`audio_quality`); "
+                        "or no scorable word in the reference (`reference_not_scorable`)"),
+            503: _error("Scoring provider unavailable or timed out "
+                        "(`speech_provider_unavailable`, `speech_provider_timeout`)"),
+        },
+        tags=["speech"],
+    )
+    def post(self, request):
+        keep_uploads_in_memory(request)
+        serializer = SpeechScoreRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["audio"]
+        try:
+            result = services.score_pronunciation(
+                audio=upload.read(), reference_text=data["reference_text"], language=data["language"])
+        finally:
+            upload.close()
+        return Response(ScoringResultSerializer(result).data)

@@ -1,0 +1,38 @@
+from rest_framework import serializers
+
+MAX_REFERENCE_CHARS = 500
+
+
+class SpeechScoreRequestSerializer(serializers.Serializer):
+    audio = serializers.FileField(
+        allow_empty_file=False, use_url=False,
+        help_text="The learner's recording: WAV, MP3 or M4A (judged by content), at most MAX_UPLOAD_BYTES "
+                  "(10 MB) and 30 seconds. Never stored.")
+    reference_text = serializers.CharField(max_length=MAX_REFERENCE_CHARS, help_text="The sentence the learner read.")
+    language = serializers.RegexField(
+        r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", required=False, default="en-US",
+        help_text='BCP-47 language of the sentence, default "en-US" (the local engine scores en-US only).')
+
+
+class WordScoreSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="0-100; null for an inserted word or a word the engine cannot score.")
+    error_type = serializers.ChoiceField(choices=["none", "mispronunciation", "omission", "insertion"])
+
+
+class ScoringResultSerializer(serializers.Serializer):
+    recognized_text = serializers.CharField()
+    pronunciation_score = serializers.FloatField(help_text="Overall pronunciation, 0-100.")
+    accuracy_score = serializers.FloatField(allow_null=True, help_text="How well the words were pronounced, 0-100.")
+    fluency_score = serializers.FloatField(allow_null=True, help_text="Flow without long pauses or hesitations, 0-100.")
+    completeness_score = serializers.FloatField(
+        allow_null=True, help_text="Share of the reference words said correctly, 0-100.")
+    word_scores = WordScoreSerializer(many=True)
+    provider = serializers.CharField(source="provider_name", help_text='"local" or "azure".')
+
+
+class ScoringErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False)

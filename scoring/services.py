@@ -1,0 +1,85 @@
+"""Scoring a learner's recording against a reference sentence."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from scoring.audio import AudioDecodeError, check_quality, decode_audio
+from scoring.exceptions import (
+    AudioQualityTooLow,
+    AudioTooLarge,
+    InvalidAudio,
+    ReferenceNotScorable,
+    ScoringTimeout,
+    ScoringUnavailable,
+    UnsupportedLanguage,
+)
+from scoring.providers.base import (
+    AudioQualityError,
+    PcmAudio,
+    ReferenceTextError,
+    ScoringResult,
+    SpeechProvider,
+    SpeechProviderError,
+    SpeechProviderTimeoutError,
+)
+from scoring.providers.factory import get_speech_provider
+
+logger = logging.getLogger(__name__)
+
+
+def _fallback_for(provider: SpeechProvider, language: str) -> SpeechProvider | None:
+    name = settings.SPEECH_FALLBACK_PROVIDER.strip().lower()
+    if not name or name == provider.name:
+        return None
+    fallback = get_speech_provider(name)
+    return fallback if fallback.supports_language(language) else None
+
+
+def _score(provider: SpeechProvider, audio: PcmAudio, reference_text: str, language: str) -> ScoringResult:
+    try:
+        return provider.transcribe_and_score(audio, reference_text, language)
+    except AudioQualityError as exc:
+        raise AudioQualityTooLow(str(exc)) from exc
+    except ReferenceTextError as exc:
+        raise ReferenceNotScorable(str(exc)) from exc
+
+
+def score_pronunciation(*, audio: bytes, reference_text: str, language: str = "en-US") -> ScoringResult:
+    """Decode, check and score one recording; the bytes are only ever held in memory.
+
+    Raises AudioTooLarge (413), InvalidAudio or UnsupportedLanguage (400), AudioQualityTooLow
+    or ReferenceNotScorable (422), ScoringTimeout or ScoringUnavailable (503).
+    """
+    if len(audio) > settings.MAX_UPLOAD_BYTES:
+        raise AudioTooLarge(f"The audio file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
+    provider = get_speech_provider()
+    if not provider.supports_language(language):
+        raise UnsupportedLanguage(f"The {provider.name} scoring engine does not support {language!r}.")
+    try:
+        pcm = decode_audio(audio, max_seconds=settings.SPEECH_MAX_AUDIO_SECONDS)
+        check_quality(pcm)
+    except AudioDecodeError as exc:
+        raise InvalidAudio(f"{exc} Send a WAV, MP3 or M4A recording.") from exc
+    except AudioQualityError as exc:
+        raise AudioQualityTooLow(str(exc)) from exc
+
+    try:
+        return _score(provider, pcm, reference_text, language)
+    except SpeechProviderError as exc:
+        fallback = _fallback_for(provider, language)
+        if fallback is None:
+            logger.error("Speech provider %s failed: %s", provider.name, exc)
+            if isinstance(exc, SpeechProviderTimeoutError):
+                raise ScoringTimeout() from exc
+            raise ScoringUnavailable() from exc
+        logger.warning("Speech provider %s failed (%s); scoring with %s instead.", provider.name, exc, fallback.name)
+    try:
+        return _score(fallback, pcm, reference_text, language)
+    except SpeechProviderTimeoutError as exc:
+        raise ScoringTimeout() from exc
+    except SpeechProviderError as exc:
+        logger.error("Fallback speech provider %s failed too: %s", fallback.name, exc)
+        raise ScoringUnavailable() from exc

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from scoring import apis
+
+app_name = "scoring"
+
+urlpatterns = [
+    path("speech/score", apis.SpeechScoreApi.as_view(), name="speech-score"),
+]

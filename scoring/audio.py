@@ -1,0 +1,131 @@
+"""Turn an uploaded recording into 16 kHz mono PCM and refuse audio too poor to score.
+
+Decoding happens in memory with PyAV (FFmpeg's decoders), so the learner's recording
+never touches the disk. The format is judged by the bytes (`content.audio_formats`),
+never by the file name or the client's content type.
+
+Quality checks, in order (each failure is an `AudioQualityError` with a `reason`):
+- too_long: more than `max_seconds` of audio (decoding stops as soon as it is exceeded);
+- too_short: less than MIN_AUDIO_SECONDS of audio;
+- too_quiet: even the loudest frames are near digital silence;
+- too_noisy: loud frames are not clearly louder than quiet ones (estimated SNR below
+  MIN_DYNAMIC_RANGE_DB) - steady noise passes a voice-activity detector, this does not;
+- no_speech: a fresh WebRTC-style voice-activity detector (pocketsphinx.Vad) finds less
+  than MIN_SPEECH_SECONDS of speech.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+from array import array
+
+import av
+from pocketsphinx import Vad
+
+from content.audio_formats import HEAD_BYTES, detect_audio_format
+from scoring.providers.base import SAMPLE_RATE, AudioQualityError, PcmAudio
+
+MIN_AUDIO_SECONDS = 0.3
+MIN_SPEECH_SECONDS = 0.3
+# 20 ms frames; the 10th percentile stands for the noise floor, the 95th for speech peaks.
+ENERGY_FRAME = SAMPLE_RATE // 50
+MIN_DYNAMIC_RANGE_DB = 12.0
+# Mean square of the loudest frames below this (about -55 dBFS) is no usable recording.
+MIN_PEAK_ENERGY_DB = 35.0
+
+QUALITY_MESSAGES = {
+    "too_long": "The recording is longer than {max_seconds:g} seconds.",
+    "too_short": "The recording is too short to score.",
+    "too_quiet": "The recording is too quiet to score.",
+    "too_noisy": "The recording is too noisy to score.",
+    "no_speech": "No speech was detected in the recording.",
+}
+
+
+class AudioDecodeError(Exception):
+    """The bytes are not a WAV, MP3 or M4A recording we can decode."""
+
+
+def _quality_error(reason: str, **params) -> AudioQualityError:
+    return AudioQualityError(QUALITY_MESSAGES[reason].format(**params), reason=reason)
+
+
+def decode_audio(data: bytes, *, max_seconds: float) -> PcmAudio:
+    """Decode WAV/MP3/M4A bytes to 16 kHz mono 16-bit PCM.
+
+    Raises AudioDecodeError for anything that is not decodable audio of those formats and
+    AudioQualityError("too_long") past `max_seconds`.
+    """
+    if detect_audio_format(data[:HEAD_BYTES]) is None:
+        raise AudioDecodeError("Not a WAV, MP3 or M4A file.")
+    max_bytes = int(max_seconds * SAMPLE_RATE) * 2
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise AudioDecodeError("The file holds no audio stream.")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    # The plane may be padded; mono s16 holds exactly 2 bytes per sample.
+                    chunk = bytes(out.planes[0])[: out.samples * 2]
+                    chunks.append(chunk)
+                    size += len(chunk)
+                if size > max_bytes:
+                    raise _quality_error("too_long", max_seconds=max_seconds)
+            for out in resampler.resample(None):
+                chunk = bytes(out.planes[0])[: out.samples * 2]
+                chunks.append(chunk)
+                size += len(chunk)
+    except (av.FFmpegError, ValueError) as exc:
+        raise AudioDecodeError("The audio could not be decoded.") from exc
+    if size > max_bytes:
+        raise _quality_error("too_long", max_seconds=max_seconds)
+    if size == 0:
+        raise AudioDecodeError("The file holds no audio.")
+    return PcmAudio(samples=b"".join(chunks))
+
+
+def _frame_energies_db(samples: array) -> list[float]:
+    energies = []
+    for start in range(0, len(samples) - ENERGY_FRAME + 1, ENERGY_FRAME):
+        frame = samples[start:start + ENERGY_FRAME]
+        mean_square = sum(x * x for x in frame) / ENERGY_FRAME
+        energies.append(10 * math.log10(mean_square + 1.0))
+    return energies
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    return sorted_values[int(fraction * (len(sorted_values) - 1))]
+
+
+def speech_seconds(audio: PcmAudio) -> float:
+    """Seconds of speech found by a voice-activity detector created for this clip only."""
+    vad = Vad(mode=Vad.MEDIUM_STRICT, sample_rate=audio.sample_rate)
+    step = vad.frame_bytes
+    frames = speech = 0
+    for start in range(0, len(audio.samples) - step + 1, step):
+        frames += 1
+        speech += bool(vad.is_speech(audio.samples[start:start + step]))
+    return speech * vad.frame_length
+
+
+def check_quality(audio: PcmAudio) -> None:
+    """Raise AudioQualityError when `audio` is too short, quiet, noisy or holds no speech."""
+    if audio.duration < MIN_AUDIO_SECONDS:
+        raise _quality_error("too_short")
+    samples = array("h", audio.samples)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    energies = sorted(_frame_energies_db(samples))
+    peak = _percentile(energies, 0.95)
+    if peak < MIN_PEAK_ENERGY_DB:
+        raise _quality_error("too_quiet")
+    if peak - _percentile(energies, 0.10) < MIN_DYNAMIC_RANGE_DB:
+        raise _quality_error("too_noisy")
+    if speech_seconds(audio) < MIN_SPEECH_SECONDS:
+        raise _quality_error("no_speech")

@@ -1,0 +1,38 @@
+"""The scoring app's client-visible failures, each with its own machine code."""
+
+from config.exceptions import InvalidInput, PayloadTooLarge, ServiceUnavailable, Unprocessable
+
+
+class InvalidAudio(InvalidInput):
+    code = "invalid_audio"
+    detail = "The audio could not be read. Send a WAV, MP3 or M4A recording."
+
+
+class UnsupportedLanguage(InvalidInput):
+    code = "unsupported_language"
+    detail = "This language is not supported by the scoring engine."
+
+
+class AudioTooLarge(PayloadTooLarge):
+    code = "audio_too_large"
+    detail = "The audio file is too large."
+
+
+class AudioQualityTooLow(Unprocessable):
+    code = "audio_quality"
+    detail = "The recording is too poor to score."
+
+
+class ReferenceNotScorable(Unprocessable):
+    code = "reference_not_scorable"
+    detail = "None of the words of the reference text can be scored."
+
+
+class ScoringUnavailable(ServiceUnavailable):
+    code = "speech_provider_unavailable"
+    detail = "The pronunciation scoring service is unavailable. Try again later."
+
+
+class ScoringTimeout(ServiceUnavailable):
+    code = "speech_provider_timeout"
+    detail = "The pronunciation scoring service did not answer in time. Try again later."

@@ -1,0 +1,1 @@
+"""Speech providers: one interface (`base`), an offline engine (`local`), Azure (`azure`)."""

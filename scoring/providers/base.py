@@ -1,0 +1,90 @@
+"""What every speech provider offers: one call that transcribes and scores, and its errors.
+
+Providers receive `PcmAudio` already decoded and checked by `scoring.audio` (16 kHz mono
+16-bit PCM), so each upload is decoded once, in-process, whichever provider is configured.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ErrorType = Literal["none", "mispronunciation", "omission", "insertion"]
+
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class PcmAudio:
+    """Decoded audio: 16-bit little-endian signed samples, mono, SAMPLE_RATE Hz."""
+
+    samples: bytes
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class WordScore:
+    word: str
+    # 0-100; None when the provider could not score the word (e.g. not in its dictionary).
+    score: float | None
+    error_type: ErrorType = "none"
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    recognized_text: str
+    pronunciation_score: float
+    accuracy_score: float | None = None
+    fluency_score: float | None = None
+    completeness_score: float | None = None
+    word_scores: list[WordScore] = field(default_factory=list)
+    confidence: float = 0.0
+    provider_name: str = ""
+    # Provider-specific details for logs and debugging; never sent to clients.
+    raw_response: dict[str, Any] | None = None
+
+
+class SpeechProviderError(Exception):
+    """Base of every provider failure."""
+
+
+class SpeechProviderTimeoutError(SpeechProviderError):
+    """The provider did not answer in time."""
+
+
+class SpeechProviderAPIError(SpeechProviderError):
+    """The provider refused or failed the request (bad key, network, service error)."""
+
+
+class AudioQualityError(SpeechProviderError):
+    """The audio holds too little usable speech to be scored."""
+
+    def __init__(self, message: str, *, reason: str = "poor_audio"):
+        super().__init__(message)
+        self.reason = reason
+
+
+class ReferenceTextError(SpeechProviderError):
+    """The reference text cannot be scored by this provider (e.g. no word it knows)."""
+
+
+class SpeechProvider(abc.ABC):
+    name: str = ""
+
+    @abc.abstractmethod
+    def supports_language(self, language: str) -> bool:
+        """Whether `language` (a BCP-47 tag such as "en-US") can be scored."""
+
+    @abc.abstractmethod
+    def transcribe_and_score(self, audio: PcmAudio, reference_text: str, language: str = "en-US") -> ScoringResult:
+        """Transcribe `audio` and score its pronunciation against `reference_text`.
+
+        Raises SpeechProviderTimeoutError, SpeechProviderAPIError, AudioQualityError or
+        ReferenceTextError; never returns a partial result.
+        """

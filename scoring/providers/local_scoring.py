@@ -1,0 +1,320 @@
+"""The arithmetic of the local engine: from decoder output to word and overall scores.
+
+Pure functions over plain data, so every rule here is testable without audio. The method
+and the formula are described in `scoring.providers.local`; the constants live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from scoring.providers.base import ErrorType, ScoringResult, WordScore
+
+FRAMES_PER_SECOND = 100
+
+# Per-frame acoustic fit (pocketsphinx's acoustic score units, relative to the best senone of
+# each frame, so 0 is a perfect fit) mapped linearly onto 0-100 between these two values.
+# Calibrated on synthetic speech: correctly read words fit between -6 and -24, replaced
+# words between -33 and -90.
+FIT_PERFECT = -15.0
+FIT_WORTHLESS = -65.0
+# A recognised word whose score falls below this is reported as mispronounced.
+MISPRONUNCIATION_BELOW = 60.0
+# A word the recogniser heard as something else keeps at most this share of its fit.
+SUBSTITUTION_FACTOR = 0.5
+# Pauses between words up to this long are natural; longer ones count against fluency.
+PAUSE_ALLOWANCE_FRAMES = 30
+# Unexplained speech at least this long between recognised words is reported as an insertion.
+MIN_INSERTION_FRAMES = 25
+# Short pauses inside a stretch of unrecognised speech do not split it.
+MAX_GAP_IN_RUN_FRAMES = 20
+# Speech needs this much (frames) recognised as words or phones; and when no reference word was
+# recognised, phone-loop segments fitting better than this per frame are noise, not speech
+# (calibration: noise -11 to -19, unrecognised speech -30 to -47).
+MIN_SPEECH_FRAMES = 30
+NOISE_FIT_ABOVE = -25.0
+# Weight of the weakest of accuracy, fluency and completeness in the pronunciation score.
+WEAKEST_WEIGHT = 0.6
+
+SegmentKind = Literal["word", "garbage", "pause"]
+TokenStatus = Literal["matched", "substituted", "omitted"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of a decoder's best path; frames are 10 ms, `end` inclusive."""
+
+    kind: SegmentKind
+    word: str
+    start: int
+    end: int
+    fit: float = 0.0  # acoustic score per frame
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass
+class TokenPlan:
+    """What the recognition pass says about each scorable token of the reference."""
+
+    status: list[TokenStatus]
+    segment: list[Segment | None]
+    insertions: list[tuple[int, int]] = field(default_factory=list)
+    garbage_runs: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> list[int]:
+        return [i for i, status in enumerate(self.status) if status != "omitted"]
+
+    @property
+    def matched(self) -> list[int]:
+        return [i for i, status in enumerate(self.status) if status == "matched"]
+
+
+def _runs(segments: list[Segment]) -> list[tuple[int, int]]:
+    """Garbage segments merged into runs, bridging short pauses."""
+    runs: list[tuple[int, int]] = []
+    for seg in segments:
+        if runs and seg.start - runs[-1][1] - 1 <= MAX_GAP_IN_RUN_FRAMES:
+            runs[-1] = (runs[-1][0], seg.end)
+        else:
+            runs.append((seg.start, seg.end))
+    return runs
+
+
+def plan_tokens(tokens: list[str], phone_counts: list[int], path: list[Segment]) -> TokenPlan:
+    """Place the recognition path's words on the reference tokens.
+
+    The grammar only lets the recogniser say reference words in order, so the path's words
+    are a subsequence of `tokens`; each is matched to the earliest position that fits. The
+    tokens between two matched ones form a gap: the phone-loop ("garbage") segments heard
+    in that gap are spent on its tokens in order, the first token counting as
+    said-but-different (substituted) if there is any, each further one if at least half its
+    phones are left, the others as omitted.
+    Garbage in a gap with no token is an insertion when long enough.
+    """
+    n = len(tokens)
+    status: list[TokenStatus] = ["omitted"] * n
+    segment: list[Segment | None] = [None] * n
+    gaps_garbage: list[list[Segment]] = [[]]
+    gap_positions: list[list[int]] = [[]]
+    position = 0
+    for seg in path:
+        if seg.kind == "garbage":
+            gaps_garbage[-1].append(seg)
+        elif seg.kind == "word":
+            found = next((i for i in range(position, n) if tokens[i] == seg.word), None)
+            if found is None:  # cannot happen with our grammar; stay safe and ignore it
+                continue
+            gap_positions[-1].extend(range(position, found))
+            status[found] = "matched"
+            segment[found] = seg
+            position = found + 1
+            gaps_garbage.append([])
+            gap_positions.append([])
+    gap_positions[-1].extend(range(position, n))
+
+    plan = TokenPlan(status=status, segment=segment)
+    for garbage, positions in zip(gaps_garbage, gap_positions):
+        runs = _runs(garbage)
+        plan.garbage_runs.extend(runs)
+        if not positions:
+            plan.insertions.extend(run for run in runs if run[1] - run[0] + 1 >= MIN_INSERTION_FRAMES)
+            continue
+        # Some unrecognised speech where tokens are missing means the first of them was said
+        # differently; each further token needs half its phones' worth of what is left.
+        budget = float(len(garbage))
+        for n_done, i in enumerate(positions):
+            if budget > 0 and (n_done == 0 or budget >= phone_counts[i] / 2):
+                status[i] = "substituted"
+                budget -= phone_counts[i]
+    return plan
+
+
+def heard_speech(path: list[Segment]) -> bool:
+    """Whether the recognition path holds speech rather than silence or noise."""
+    if any(seg.kind == "word" for seg in path):
+        return True
+    garbage = [seg for seg in path if seg.kind == "garbage"]
+    frames = sum(seg.frames for seg in garbage)
+    if frames < MIN_SPEECH_FRAMES:
+        return False
+    return sum(seg.fit * seg.frames for seg in garbage) / frames <= NOISE_FIT_ABOVE
+
+
+def fit_score(fit: float | None) -> float:
+    if fit is None:
+        return 0.0
+    share = (fit - FIT_WORTHLESS) / (FIT_PERFECT - FIT_WORTHLESS)
+    return 100.0 * min(1.0, max(0.0, share))
+
+
+@dataclass(frozen=True)
+class TokenScore:
+    score: float
+    error_type: ErrorType
+
+
+def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[TokenScore]:
+    """Each token's score: its acoustic fit, capped when it was heard as another word.
+
+    A matched token's fit is the better of its fit in the forced alignment and in the
+    recognition pass, so a neighbour's error that shifts the alignment does not count
+    against it.
+    """
+    scores = []
+    for i, status in enumerate(plan.status):
+        if status == "omitted":
+            scores.append(TokenScore(0.0, "omission"))
+            continue
+        fits = [f for f in (aligned_fit[i], plan.segment[i].fit if plan.segment[i] else None) if f is not None]
+        if status == "substituted":
+            score = SUBSTITUTION_FACTOR * fit_score(aligned_fit[i])
+            scores.append(TokenScore(score, "mispronunciation"))
+            continue
+        score = fit_score(max(fits) if fits else None)
+        scores.append(TokenScore(score, "mispronunciation" if score < MISPRONUNCIATION_BELOW else "none"))
+    return scores
+
+
+def fluency(plan: TokenPlan, path: list[Segment]) -> float:
+    """Share of speaking time spent on recognised reference words.
+
+    Time on unrecognised speech and pauses longer than PAUSE_ALLOWANCE_FRAMES between the
+    first and last recognised word count against it.
+    """
+    matched = [plan.segment[i] for i in plan.matched]
+    if not matched:
+        return 0.0
+    first, last = matched[0].start, matched[-1].end
+    word_frames = sum(seg.frames for seg in matched)
+    garbage_frames = sum(seg.frames for seg in path if seg.kind == "garbage")
+    pause_frames = sum(max(0, seg.frames - PAUSE_ALLOWANCE_FRAMES) for seg in path
+                       if seg.kind == "pause" and seg.start > first and seg.end < last)
+    return 100.0 * word_frames / (word_frames + garbage_frames + pause_frames)
+
+
+def pronunciation(accuracy: float, fluency_score: float, completeness: float) -> float:
+    """The weakest of the three weighs WEAKEST_WEIGHT, the other two share the rest."""
+    weakest, middle, strongest = sorted((accuracy, fluency_score, completeness))
+    other = (1.0 - WEAKEST_WEIGHT) / 2
+    return WEAKEST_WEIGHT * weakest + other * middle + other * strongest
+
+
+@dataclass(frozen=True)
+class ReferenceToken:
+    """A token of the reference: which written word it belongs to, and if it can be scored."""
+
+    word_index: int
+    token: str
+    scorable: bool
+
+
+def combine(
+    *,
+    displays: list[str],
+    reference: list[ReferenceToken],
+    plan: TokenPlan,
+    token_scores: list[TokenScore],
+    path: list[Segment],
+    transcript: list[Segment] | None,
+    provider_name: str,
+) -> ScoringResult:
+    """Word scores for the written words, the four overall scores and the recognised text."""
+    scorable_index = [i for i, ref in enumerate(reference) if ref.scorable]
+    per_word: dict[int, list[TokenScore]] = {}
+    for k, ref_i in enumerate(scorable_index):
+        per_word.setdefault(reference[ref_i].word_index, []).append(token_scores[k])
+
+    word_scores: list[tuple[int, WordScore]] = []
+    for w, display in enumerate(displays):
+        scores = per_word.get(w)
+        if not scores:
+            word_scores.append((_word_start(w, reference, scorable_index, plan), WordScore(display, None, "none")))
+            continue
+        if all(s.error_type == "omission" for s in scores):
+            error: ErrorType = "omission"
+        elif any(s.error_type != "none" for s in scores):
+            error = "mispronunciation"
+        else:
+            error = "none"
+        value = round(sum(s.score for s in scores) / len(scores), 1)
+        word_scores.append((_word_start(w, reference, scorable_index, plan), WordScore(display, value, error)))
+
+    for start, end in plan.insertions:
+        heard = _words_within(transcript, start, end)
+        if heard:
+            word_scores.append((start, WordScore(" ".join(heard), None, "insertion")))
+    # Insertions go where they were heard; reference words keep their order.
+    ordered = _merge_insertions(word_scores)
+
+    said = [s for s in token_scores if s.error_type != "omission"]
+    accuracy = sum(s.score for s in said) / len(said) if said else 0.0
+    n_correct = sum(s.error_type == "none" for s in token_scores)
+    completeness = 100.0 * n_correct / len(token_scores)
+    fluency_score = fluency(plan, path)
+    return ScoringResult(
+        recognized_text=_recognized_text(displays, reference, scorable_index, plan, transcript, n_correct),
+        pronunciation_score=round(pronunciation(accuracy, fluency_score, completeness), 1),
+        accuracy_score=round(accuracy, 1),
+        fluency_score=round(fluency_score, 1),
+        completeness_score=round(completeness, 1),
+        word_scores=ordered,
+        confidence=round(n_correct / len(token_scores), 3),
+        provider_name=provider_name,
+    )
+
+
+def _word_start(w: int, reference: list[ReferenceToken], scorable_index: list[int], plan: TokenPlan) -> int | None:
+    for k, ref_i in enumerate(scorable_index):
+        if reference[ref_i].word_index == w and plan.segment[k] is not None:
+            return plan.segment[k].start
+    return None
+
+
+def _merge_insertions(word_scores: list[tuple[int | None, WordScore]]) -> list[WordScore]:
+    reference_words = [(start, ws) for start, ws in word_scores if ws.error_type != "insertion"]
+    insertions = sorted((start, ws) for start, ws in word_scores if ws.error_type == "insertion")
+    merged: list[WordScore] = []
+    for start, ws in reference_words:
+        while insertions and start is not None and insertions[0][0] < start:
+            merged.append(insertions.pop(0)[1])
+        merged.append(ws)
+    merged.extend(ws for _, ws in insertions)
+    return merged
+
+
+def _words_within(transcript: list[Segment] | None, start: int, end: int) -> list[str]:
+    if not transcript:
+        return []
+    return [seg.word for seg in transcript
+            if seg.kind == "word" and start <= (seg.start + seg.end) // 2 <= end]
+
+
+def _recognized_text(displays: list[str], reference: list[ReferenceToken], scorable_index: list[int],
+                     plan: TokenPlan, transcript: list[Segment] | None, n_correct: int) -> str:
+    """What was heard, in time order.
+
+    When most of the reference was not recognised the learner said something else, and the
+    free transcript is the better account of it. Otherwise: the recognised reference words
+    (written as in the reference when all their tokens were heard), plus the transcript's
+    words inside stretches of unrecognised speech.
+    """
+    if transcript is not None and n_correct * 2 < len(plan.status):
+        return " ".join(seg.word for seg in transcript if seg.kind == "word")
+    pieces: list[tuple[int, str]] = []
+    tokens_of_word: dict[int, list[int]] = {}
+    for k, ref_i in enumerate(scorable_index):
+        tokens_of_word.setdefault(reference[ref_i].word_index, []).append(k)
+    for w, ks in tokens_of_word.items():
+        heard = [k for k in ks if plan.status[k] == "matched"]
+        if heard and len(heard) == len(ks):
+            pieces.append((plan.segment[ks[0]].start, displays[w].strip("\"'")))
+        else:
+            pieces.extend((plan.segment[k].start, reference[scorable_index[k]].token) for k in heard)
+    for start, end in plan.garbage_runs:
+        pieces.extend((start, word) for word in _words_within(transcript, start, end))
+    return " ".join(text for _, text in sorted(pieces, key=lambda p: p[0]))
