@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from config import metrics
+from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +224,12 @@ def test_metrics_add_up_all_gunicorn_workers(gunicorn_server):
     assert len(served_by) >= 2, "the requests did not reach several workers; the test would prove nothing"
     # Whichever worker answers a scrape, it reports the whole server.
     assert [health_requests() for _ in range(6)] == [before + 120] * 6
+
+
+def test_scrapers_come_from_the_environment():
+    loaded = settings_in(["METRICS_ALLOWED_IPS", "METRICS_TOKEN"], **PRODUCTION_ENV,
+                         METRICS_ALLOWED_IPS="10.0.0.0/8,192.0.2.7", METRICS_TOKEN="t0ken")
+    refused = run_django("", **PRODUCTION_ENV, METRICS_ALLOWED_IPS="10.0.0.0/33")
+
+    assert loaded == {"METRICS_ALLOWED_IPS": ["10.0.0.0/8", "192.0.2.7"], "METRICS_TOKEN": "t0ken"}
+    assert refused.returncode != 0 and "METRICS_ALLOWED_IPS" in refused.stderr

@@ -19,6 +19,7 @@ from accounts.models import User
 from config import metrics
 from config.client_ip import client_ip
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, UserFactory
+from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
 from tests.config.ratelimit_urls import scoped
 from tests.conftest import bearer
 
@@ -66,6 +67,22 @@ def assert_rate_limited(response) -> int:
 def test_defaults_are_the_contract_limits():
     assert django_settings.RATE_LIMITS == SPEC_LIMITS
     assert django_settings.RATE_LIMIT_ENABLED is True
+
+
+def test_limits_come_from_the_environment():
+    loaded = settings_in(["RATE_LIMITS", "RATE_LIMIT_ENABLED", "TRUSTED_PROXY_COUNT"], **PRODUCTION_ENV,
+                         RATE_LIMIT_LOGIN="3/m", RATE_LIMIT_SCORING="50/10m", RATE_LIMIT_ENABLED="0",
+                         TRUSTED_PROXY_COUNT="2")
+
+    assert loaded == {"RATE_LIMITS": {**SPEC_LIMITS, "login": "3/m", "scoring": "50/10m"},
+                      "RATE_LIMIT_ENABLED": False, "TRUSTED_PROXY_COUNT": 2}
+
+
+def test_a_malformed_limit_stops_the_start():
+    result = run_django("", **PRODUCTION_ENV, RATE_LIMIT_HISTORY="100 per minute")
+
+    assert result.returncode != 0
+    assert "RATE_LIMIT_HISTORY=100 per minute" in result.stderr
 
 
 @pytest.mark.parametrize("scope", list(SPEC_LIMITS))

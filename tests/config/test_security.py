@@ -1,45 +1,17 @@
-"""HTTP security: headers, HTTPS, CORS, CSP, production settings (check --deploy), Sentry.
-
-Settings read once at start-up (DEBUG-dependent defaults, refusals, Sentry) are tested in a
-fresh interpreter with a controlled environment, as a deployment would start.
-"""
+"""HTTP security: headers, HTTPS, CORS, CSP, production settings (check --deploy), Sentry."""
 
 import gzip
 import json
-import os
 import re
-import secrets
 import socket
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
+
+from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
 
 pytestmark = pytest.mark.django_db
-
-BASE_DIR = Path(django_settings.BASE_DIR)
-PRODUCTION_ENV = {"DEBUG": "0", "ALLOWED_HOSTS": "api.example.com"}
-
-
-def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
-    """Run `code` after django.setup() in a new interpreter with only PATH, HOME and `env` set."""
-    clean_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-                 "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": secrets.token_urlsafe(50), **env}
-    script = "import django\ndjango.setup()\n" + code
-    return subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=clean_env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def settings_in(names: list[str], **env: str) -> dict:
-    result = run_django(
-        "import json\nfrom django.conf import settings\n"
-        f"print(json.dumps({{name: getattr(settings, name, None) for name in {names!r}}}))", **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # --- headers on API responses -------------------------------------------------------------
