@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 
+from config import metrics
 from scoring.audio import AudioDecodeError, check_quality, decode_audio
 from scoring.exceptions import (
     AudioQualityTooLow,
@@ -40,7 +41,8 @@ def _fallback_for(provider: SpeechProvider, language: str) -> SpeechProvider | N
 
 def _score(provider: SpeechProvider, audio: PcmAudio, reference_text: str, language: str) -> ScoringResult:
     try:
-        return provider.transcribe_and_score(audio, reference_text, language)
+        with metrics.scoring_call(provider=provider.name):
+            return provider.transcribe_and_score(audio, reference_text, language)
     except AudioQualityError as exc:
         raise AudioQualityTooLow(str(exc)) from exc
     except ReferenceTextError as exc:

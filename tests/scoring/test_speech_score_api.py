@@ -87,6 +87,17 @@ def test_silence_and_noise_are_refused_as_poor_audio(auth_client, name):
     assert response.json()["code"] == "audio_quality"
 
 
+@pytest.mark.parametrize("pcm", [
+    silence(1) + pcm_of("noise.wav") + silence(3),  # a burst of noise, then nothing
+    (b"\xff\x7f\x01\x80" * 40 + silence(0.09)) * 30,  # a ticking clock
+], ids=["noise-burst", "ticking"])
+def test_sounds_that_pass_for_voice_activity_but_are_not_speech_are_refused(auth_client, pcm):
+    response = post_score(auth_client, wav_bytes(pcm))
+
+    assert response.status_code == 422
+    assert response.json() == {"code": "audio_quality", "detail": "No speech was recognised in the recording."}
+
+
 def test_a_recording_too_short_is_refused(auth_client):
     too_short = wav_bytes(pcm_of("right.wav")[: 16000 * 2 // 5])  # 0.2 s
 

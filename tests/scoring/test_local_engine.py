@@ -1,0 +1,210 @@
+"""The local engine's rules on plain data, its decoder pool, threads, and the provider factory."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from scoring.audio import decode_audio
+from scoring.checks import check_speech_settings
+from scoring.providers import local_scoring as rules
+from scoring.providers.base import SpeechProviderTimeoutError
+from scoring.providers.factory import get_speech_provider
+from scoring.providers.local import LocalSpeechProvider, _EnginePool
+from scoring.providers.local_scoring import Segment, heard_speech, plan_tokens, pronunciation
+from tests.scoring.helpers import REFERENCE, clip
+
+TOKENS = ["i", "like", "green", "tea"]
+PHONES = [1, 3, 4, 2]
+
+
+def word(w, start, end, fit=-10.0):
+    return Segment("word", w, start, end, fit)
+
+
+def garbage(start, end, fit=-35.0):
+    return Segment("garbage", "+ah", start, end, fit)
+
+
+def pause(start, end):
+    return Segment("pause", "<sil>", start, end)
+
+
+# --- placing the recognition path on the reference ---------------------------------------------
+
+def test_a_clean_path_matches_every_token():
+    path = [pause(0, 9), word("i", 10, 20), word("like", 21, 40), word("green", 41, 70), word("tea", 71, 99)]
+
+    plan = plan_tokens(TOKENS, PHONES, path)
+
+    assert plan.status == ["matched"] * 4
+    assert plan.insertions == [] and plan.garbage_runs == []
+
+
+def test_speech_in_place_of_a_word_makes_it_substituted():
+    path = [word("i", 10, 20), word("like", 21, 40), garbage(41, 50), garbage(51, 60), word("tea", 61, 90)]
+
+    assert plan_tokens(TOKENS, PHONES, path).status == ["matched", "matched", "substituted", "matched"]
+
+
+def test_a_word_skipped_without_other_speech_is_omitted():
+    path = [word("i", 10, 20), word("like", 21, 40), pause(41, 50), word("tea", 51, 80)]
+
+    assert plan_tokens(TOKENS, PHONES, path).status == ["matched", "matched", "omitted", "matched"]
+
+
+def test_a_short_burst_covers_only_the_first_missing_word():
+    path = [word("i", 10, 20), garbage(21, 30), pause(31, 60)]
+
+    assert plan_tokens(TOKENS, PHONES, path).status == ["matched", "substituted", "omitted", "omitted"]
+
+
+def test_long_extra_speech_between_words_is_an_insertion_and_a_blip_is_not():
+    path = [word("i", 10, 20), garbage(21, 35), garbage(36, 50), word("like", 51, 70), garbage(71, 75),
+            word("green", 76, 90), word("tea", 91, 110)]
+
+    plan = plan_tokens(TOKENS, PHONES, path)
+
+    assert plan.status == ["matched"] * 4
+    assert plan.insertions == [(21, 50)]
+    assert plan.garbage_runs == [(21, 50), (71, 75)]
+
+
+def test_repeated_words_are_placed_in_order():
+    plan = plan_tokens(["the", "cat", "saw", "the", "dog"], [2, 3, 2, 2, 3],
+                       [word("the", 0, 10), word("cat", 11, 30), word("saw", 31, 50), word("the", 51, 60),
+                        word("dog", 61, 80)])
+
+    assert plan.status == ["matched"] * 5
+    assert plan.segment[3].start == 51
+
+
+# --- scores ------------------------------------------------------------------------------------
+
+def test_the_weakest_of_the_three_scores_weighs_most():
+    assert pronunciation(100, 100, 100) == pytest.approx(100)
+    assert pronunciation(90, 100, 40) == pytest.approx(0.6 * 40 + 0.2 * 90 + 0.2 * 100)
+    assert pronunciation(40, 100, 90) == pronunciation(90, 100, 40)
+
+
+def test_fit_maps_linearly_onto_zero_to_a_hundred():
+    assert rules.fit_score(-5) == 100
+    assert rules.fit_score(rules.FIT_PERFECT) == 100
+    assert rules.fit_score((rules.FIT_PERFECT + rules.FIT_WORTHLESS) / 2) == pytest.approx(50)
+    assert rules.fit_score(-500) == 0
+    assert rules.fit_score(None) == 0
+
+
+def test_a_substituted_word_keeps_half_its_fit_and_an_omitted_one_nothing():
+    path = [word("i", 10, 20), garbage(21, 30), pause(31, 60)]
+    plan = plan_tokens(TOKENS, PHONES, path)
+
+    scores = rules.score_tokens(plan, aligned_fit=[-10.0, rules.FIT_PERFECT, None, None])
+
+    assert [(s.score, s.error_type) for s in scores] == [
+        (100, "none"), (50, "mispronunciation"), (0, "omission"), (0, "omission")]
+
+
+def test_long_pauses_cost_fluency():
+    fluent = [word("i", 0, 19), word("like", 20, 39), word("green", 40, 59), word("tea", 60, 79)]
+    halting = [word("i", 0, 19), pause(20, 99), word("like", 100, 119), word("green", 120, 139), word("tea", 140, 159)]
+
+    assert rules.fluency(plan_tokens(TOKENS, PHONES, fluent), fluent) == 100
+    assert rules.fluency(plan_tokens(TOKENS, PHONES, halting), halting) == pytest.approx(100 * 80 / (80 + 50))
+
+
+def test_speech_is_told_from_silence_and_noise():
+    assert heard_speech([word("i", 0, 5)])
+    assert heard_speech([garbage(0, 60, fit=-40)])
+    assert not heard_speech([])
+    assert not heard_speech([pause(0, 200), garbage(201, 210, fit=-40)])
+    assert not heard_speech([garbage(0, 100, fit=-12)])
+
+
+# --- the decoder pool --------------------------------------------------------------------------
+
+class FakeEngine:
+    pass
+
+
+def test_the_pool_creates_engines_on_demand_up_to_its_size_and_reuses_them():
+    created = []
+    pool = _EnginePool(2, factory=lambda: created.append(FakeEngine()) or created[-1])
+
+    with pool.borrow(1) as first:
+        with pool.borrow(1) as second:
+            assert first is not second
+            with pytest.raises(SpeechProviderTimeoutError):
+                with pool.borrow(0.05):
+                    pass
+    with pool.borrow(1) as again:
+        assert again in (first, second)
+    assert len(created) == 2
+
+
+def test_an_engine_that_failed_mid_request_is_replaced():
+    created = []
+    pool = _EnginePool(1, factory=lambda: created.append(FakeEngine()) or created[-1])
+
+    with pytest.raises(RuntimeError):
+        with pool.borrow(1):
+            raise RuntimeError("decoder broke")
+    with pool.borrow(1) as engine:
+        assert engine is created[1]
+
+
+def test_concurrent_requests_get_the_same_results_as_one_at_a_time():
+    provider = LocalSpeechProvider(pool_size=2)
+    audios = [decode_audio(clip(name), max_seconds=30) for name in ("right.wav", "changed.wav", "truncated.wav")]
+    expected = [provider.transcribe_and_score(audio, REFERENCE) for audio in audios]
+
+    with ThreadPoolExecutor(max_workers=6) as executor:
+        results = list(executor.map(lambda a: provider.transcribe_and_score(a, REFERENCE), audios * 3))
+
+    assert results == expected * 3
+
+
+# --- factory and settings checks ---------------------------------------------------------------
+
+def test_the_provider_is_created_once_per_process(settings):
+    settings.SPEECH_PROVIDER = "local"
+    barrier = threading.Barrier(8)
+
+    def get():
+        barrier.wait()
+        return get_speech_provider()
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        providers = list(executor.map(lambda _: get(), range(8)))
+
+    assert all(p is providers[0] for p in providers)
+    assert isinstance(providers[0], LocalSpeechProvider)
+
+
+def test_an_unknown_provider_is_a_configuration_error(settings):
+    settings.SPEECH_PROVIDER = "whisper"
+
+    with pytest.raises(ImproperlyConfigured):
+        get_speech_provider()
+
+
+def test_startup_checks_catch_bad_scoring_settings(settings):
+    settings.SPEECH_PROVIDER = "azure"
+    settings.AZURE_SPEECH_KEY = ""
+    settings.AZURE_SPEECH_REGION = ""
+    settings.AZURE_SPEECH_ENDPOINT = ""
+    settings.SPEECH_FALLBACK_PROVIDER = "google"
+
+    assert sorted(e.id for e in check_speech_settings()) == ["scoring.E001", "scoring.E002", "scoring.E003"]
+    with pytest.raises(SystemCheckError):
+        call_command("check", tags=["scoring"])
+
+
+def test_the_default_settings_pass_the_checks(settings):
+    settings.SPEECH_PROVIDER = "local"
+    settings.SPEECH_FALLBACK_PROVIDER = ""
+
+    assert check_speech_settings() == []
