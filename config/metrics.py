@@ -10,6 +10,8 @@ sees every worker's counts rather than one worker's.
 """
 
 import hmac
+import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -28,7 +30,7 @@ REGISTRATIONS = Counter(
 SESSIONS_SAVED = Counter("englishapp_game_sessions_saved_total", "Practice sessions saved.")
 SCORING_REQUESTS = Counter(
     "englishapp_scoring_requests_total",
-    "Pronunciation scoring requests, by provider and outcome (ok, fallback, unprocessable, error).",
+    "Calls to a pronunciation scoring provider, by provider and outcome: ok, or the error's class name.",
     ["provider", "outcome"],
 )
 SCORING_DURATION = Histogram(
@@ -59,6 +61,18 @@ def record_scoring(*, provider: str, outcome: str, seconds: float | None = None)
     SCORING_REQUESTS.labels(provider=provider, outcome=outcome).inc()
     if seconds is not None:
         SCORING_DURATION.labels(provider=provider).observe(seconds)
+
+
+@contextmanager
+def scoring_call(*, provider: str):
+    """Time one provider call and count its outcome ("ok" or the exception's class name)."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception as exc:
+        record_scoring(provider=provider, outcome=type(exc).__name__, seconds=time.perf_counter() - started)
+        raise
+    record_scoring(provider=provider, outcome="ok", seconds=time.perf_counter() - started)
 
 
 def record_import(*, kind: str, outcome: str, speeches: int = 0) -> None:

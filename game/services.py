@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import metrics
 from content.models import Speech, Tag
 from game.exceptions import IdempotencyKeyReused, InvalidIdempotencyKey, SessionInvalid, SpeechNotFound, TagNotFound
 from game.models import GameMode, GameResult, GameSession, SessionSubmission, UserResponse
@@ -213,6 +214,7 @@ def _write_session(*, user, data: dict, key: str | None, fingerprint: str) -> Sa
             )
             for r in sorted(data["results"], key=lambda r: r["sequence_number"])
         ])
+    metrics.record_session_saved()
     return SaveOutcome(status=201, body=body, replayed=False)
 
 

@@ -14,6 +14,7 @@ from accounts.services.audit import record_audit_event
 from accounts.services.tokens import (
     TokenPair, blacklist_all_refresh_tokens, revoke_other_sessions, start_session,
 )
+from config import metrics
 
 
 def normalise_email(email: str) -> str:
@@ -41,6 +42,7 @@ def register_user(*, email: str, password: str, name: str, request=None) -> tupl
             pair = start_session(user=user, auth_method=AuthProvider.EMAIL, request=request)
     except IntegrityError as exc:  # a concurrent registration of the same email won
         raise EmailTaken() from exc
+    metrics.record_registration(method=AuthProvider.EMAIL)
     return user, pair
 
 

@@ -7,6 +7,7 @@ from accounts.models import User
 from accounts.services.audit import record_audit_event
 from accounts.services.tokens import TokenPair, start_session
 from accounts.social import SocialIdentity, verify_social_token
+from config import metrics
 
 
 def _find_user(identity: SocialIdentity) -> User | None:
@@ -56,4 +57,6 @@ def social_sign_in(*, provider: str, token: str, name: str = "", request=None) -
         record_audit_event(action="user.login", actor=user, object_type="user", object_id=str(user.pk),
                            changes={"method": provider}, request=request)
         pair = start_session(user=user, auth_method=provider, request=request)
+    if created:
+        metrics.record_registration(method=provider)
     return user, pair, created

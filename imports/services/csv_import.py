@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import record_audit_event
+from config import metrics
 from content.models import Speech, SpeechTag, Tag
 from content.services import invalidate_content_caches
 from imports import objects
@@ -187,6 +188,7 @@ def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, 
         if not committed:  # rolled back (or the commit failed): the copies are nobody's
             objects.delete_quietly(copies)
         raise
+    metrics.record_import(kind="csv", outcome="ok", speeches=len(speeches))
     return ImportResult(session_id=session.id, dry_run=False, plan=plan,
                         created=[CreatedSpeech(row.row, speech) for row, speech in zip(plan.rows, speeches)])
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import record_audit_event
+from config import metrics
 from content.audio_formats import sniff_uploaded_file
 from imports import objects
 from imports.exceptions import AudioFileTooLarge, InvalidAudioFile, NoFilesUploaded, UploadSessionClosed
@@ -146,6 +147,7 @@ def upload_audio_files(*, user, files: Sequence[File], session_id=None, request=
     except BaseException:
         objects.delete_quietly(stored_keys)
         raise
+    metrics.record_import(kind="audio", outcome="ok")
     return UploadResult(session=session, files=uploaded)
 
 

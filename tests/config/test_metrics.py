@@ -18,6 +18,9 @@ from rest_framework.test import APIClient
 
 from config import metrics
 from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
+from tests.content.factories import SpeechFactory
+from tests.game.payloads import session_body
+from tests.scoring.helpers import clip, post_score
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +236,27 @@ def test_scrapers_come_from_the_environment():
 
     assert loaded == {"METRICS_ALLOWED_IPS": ["10.0.0.0/8", "192.0.2.7"], "METRICS_TOKEN": "t0ken"}
     assert refused.returncode != 0 and "METRICS_ALLOWED_IPS" in refused.stderr
+
+
+# --- the apps count their events ------------------------------------------------------------------
+
+def test_registrations_saved_sessions_and_scoring_are_counted_by_the_apps(auth_client):
+    before = scrape()
+
+    registered = APIClient().post("/api/v1/auth/register",
+                                  {"email": "counted@example.com", "password": "a-Long-pass-phrase-9", "name": "C"})
+    taken = APIClient().post("/api/v1/auth/register",
+                             {"email": "counted@example.com", "password": "a-Long-pass-phrase-9", "name": "C"})
+    saved = auth_client.post("/api/v1/game/sessions", session_body(SpeechFactory.create_batch(2, level="A1")))
+    scored = post_score(auth_client, clip("right.wav"))
+    after = scrape()
+
+    assert (registered.status_code, taken.status_code, saved.status_code, scored.status_code) == (201, 409, 201, 200)
+    grew = {name: value(after, name, **labels) - value(before, name, **labels) for name, labels in [
+        ("englishapp_registrations_total", {"method": "email"}),
+        ("englishapp_game_sessions_saved_total", {}),
+        ("englishapp_scoring_requests_total", {"provider": "local", "outcome": "ok"}),
+        ("englishapp_scoring_duration_seconds_count", {"provider": "local"}),
+    ]}
+    assert grew == {"englishapp_registrations_total": 1, "englishapp_game_sessions_saved_total": 1,
+                    "englishapp_scoring_requests_total": 1, "englishapp_scoring_duration_seconds_count": 1}
