@@ -8,6 +8,7 @@ Counters live in the default cache (Redis in production), so every worker shares
 Windows are django-ratelimit's fixed windows; a refused request gets 429 `rate_limited` with
 Retry-After = seconds until its window ends. If the cache cannot be reached the request is
 served unlimited: an outage of the counter store must not take the API down with it.
+The Django admin's sign-in form counts against the `login` budget too (limit_admin_login).
 """
 
 import functools
