@@ -59,7 +59,16 @@ class Speech(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["level", "type"], name="idx_speech_level_type")]
+        indexes = [
+            models.Index(fields=["level", "type"], name="idx_speech_level_type"),
+            # Practice sets read only the ids of active speeches of one level and type: with the
+            # id in the key that is an index-only scan.
+            models.Index(fields=["level", "type", "id"], condition=models.Q(archived_at__isnull=True),
+                         name="idx_speech_active_level_type"),
+            # Editor lists: newest active speeches first without sorting the table.
+            models.Index(fields=["created_at", "id"], condition=models.Q(archived_at__isnull=True),
+                         name="idx_speech_active_created"),
+        ]
 
     @property
     def is_archived(self) -> bool:
@@ -76,4 +85,6 @@ class SpeechTag(models.Model):
     class Meta:
         db_table = "content_speech_tags"
         constraints = [models.UniqueConstraint(fields=["speech", "tag"], name="uniq_speech_tag")]
-        indexes = [models.Index(fields=["tag"], name="idx_speech_tags_tag_id")]
+        # Leading with tag_id serves reverse lookups; the speech_id makes "speeches with any of
+        # these tags" an index-only scan.
+        indexes = [models.Index(fields=["tag", "speech"], name="idx_speech_tags_tag_id")]
