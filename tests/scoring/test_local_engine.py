@@ -156,6 +156,16 @@ def test_an_engine_that_failed_mid_request_is_replaced():
         assert engine is created[1]
 
 
+def test_a_score_does_not_depend_on_what_the_engine_heard_before():
+    provider = LocalSpeechProvider(pool_size=1)
+    changed = decode_audio(clip("changed.wav"), max_seconds=30)
+    first = provider.transcribe_and_score(changed, REFERENCE)
+
+    for name in ("different.wav", "right.mp3", "truncated.wav"):
+        provider.transcribe_and_score(decode_audio(clip(name), max_seconds=30), REFERENCE)
+        assert provider.transcribe_and_score(changed, REFERENCE) == first
+
+
 def test_concurrent_requests_get_the_same_results_as_one_at_a_time():
     provider = LocalSpeechProvider(pool_size=2)
     audios = [decode_audio(clip(name), max_seconds=30) for name in ("right.wav", "changed.wav", "truncated.wav")]
