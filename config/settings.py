@@ -319,6 +319,8 @@ SOCIAL_JWKS_CACHE_SECONDS = env.int("SOCIAL_JWKS_CACHE_SECONDS", default=3600)
 TAG_LIST_CACHE_SECONDS = env.int("TAG_LIST_CACHE_SECONDS", default=3600)
 # How long the ids matching one practice-set filter are reused; editor changes invalidate at once.
 PRACTICE_SET_CACHE_SECONDS = env.int("PRACTICE_SET_CACHE_SECONDS", default=300)
+# Bytes of those id lists each process also keeps in memory (LRU; 0 turns it off).
+PRACTICE_SET_LOCAL_CACHE_BYTES = env.int("PRACTICE_SET_LOCAL_CACHE_BYTES", default=32 * 1024 * 1024)
 # Accounts `manage.py seed` creates (demo data). No password defaults outside DEBUG.
 SEED_STAFF_EMAIL = env.str("SEED_STAFF_EMAIL", default="editor@example.com")
 SEED_STAFF_PASSWORD = env.str("SEED_STAFF_PASSWORD", default="editor-demo-pass-1" if DEBUG else "")

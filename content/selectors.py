@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from content.cache import PUBLIC_TAGS_KEY, content_generation, practice_ids_key
+from content.cache import PUBLIC_TAGS_KEY, content_generation, local_practice_ids, practice_ids_key
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, SpeechTag, Tag
 
@@ -53,16 +53,20 @@ def _matching_speech_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID])
 def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int) -> list[Speech]:
     """Up to `limit` distinct random active speeches with level AND type AND any of the tags.
 
-    The matching ids are cached per filter for a few minutes (under the content
-    generation, so editor changes show at once); each request samples from them in
-    memory and loads only the chosen rows and their tags: two queries whatever the
-    number of matches, never a sort of the whole match set.
+    The matching ids are cached per filter for a few minutes (in the shared cache and, for
+    the busiest filters, in this process), under the content generation so editor changes
+    show at once; each request samples from them in memory and loads only the chosen rows
+    and their tags: two queries whatever the number of matches, never a sort of the whole
+    match set.
     """
     key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=content_generation())
-    packed = cache.get(key)
+    packed = local_practice_ids.get(key)
     if packed is None:
-        packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
-        cache.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+        packed = cache.get(key)
+        if packed is None:
+            packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
+            cache.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+        local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
 
     count = len(packed) // _UUID_BYTES
     positions = random.sample(range(count), min(limit, count))
