@@ -15,7 +15,6 @@ Uses a throwaway SQLite database and local-memory cache; rate limits are off. Ru
 """
 
 import os
-import statistics
 import sys
 import tempfile
 import threading

@@ -19,7 +19,7 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    does (steady noise is matched smoothly by the phone loop) is no speech: 422.
 3. Forced alignment (how well it was said) of the tokens that were attempted. Each token's
    fit is its acoustic score per frame, relative to the best-scoring senone of each frame
-   (so it does not depend on loudness or microphone), taken from the alignment and, for
+   (which makes it largely independent of loudness and microphone), taken from the alignment and, for
    matched tokens, also from the recognition pass (the better of the two).
 4. Only when some stretch was not recognised: a pass with the full language model to name
    the words heard there (for `recognized_text` and insertions).
@@ -31,19 +31,18 @@ Scores (constants in `local_scoring`):
 - word: mean of its tokens; error "omission" when all its tokens were omitted,
   "mispronunciation" when any token has an error, else "none".
 - accuracy: mean score of the tokens that were not omitted.
-- completeness: 100 x matched tokens / scorable tokens.
+- completeness: 100 x tokens recognised without error (matched, score >= 60) / scorable tokens.
 - fluency: 100 x time on matched words / (time on matched words + time on unrecognised
   speech + the part of each pause between words beyond 0.3 s).
 - pronunciation: 0.6 x the weakest of accuracy, fluency and completeness + 0.2 x each of
   the other two.
 
-Decoders are slow to load (~0.5 s, ~90 MB each with the language model) and not thread-safe:
+Decoders are slow to load (~0.4 s, ~90 MB each with the language model) and not thread-safe:
 a small pool is created lazily and each request borrows one decoder for all its passes.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import queue
 import re
@@ -71,8 +70,6 @@ from scoring.providers.local_scoring import (
     score_tokens,
 )
 from scoring.text import split_reference
-
-logger = logging.getLogger(__name__)
 
 PHONES = ("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
           "UH UW V W Y Z ZH").split()
