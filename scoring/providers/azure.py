@@ -48,6 +48,7 @@ _ERROR_TYPES: dict[str, ErrorType] = {
 # Worth another attempt: the service or the network may do better a moment later.
 _TRANSIENT_CODES = {"ConnectionFailure", "ServiceTimeout", "ServiceUnavailable", "ServiceError",
                     "TooManyRequests", "RuntimeError", "ServiceRedirectTemporary"}
+SEGMENTATION_SILENCE_MS = "2000"
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -142,8 +143,13 @@ class AzureSpeechProvider(SpeechProvider):
 
     def _speech_config(self) -> speechsdk.SpeechConfig:
         if self._endpoint:
-            return speechsdk.SpeechConfig(endpoint=self._endpoint, subscription=self._key)
-        return speechsdk.SpeechConfig(subscription=self._key, region=self._region)
+            config = speechsdk.SpeechConfig(endpoint=self._endpoint, subscription=self._key)
+        else:
+            config = speechsdk.SpeechConfig(subscription=self._key, region=self._region)
+        # One recognition ends at the first pause longer than this: a learner's hesitation
+        # inside the sentence must not cut the assessment short.
+        config.set_property(speechsdk.PropertyId.Speech_SegmentationSilenceTimeoutMs, SEGMENTATION_SILENCE_MS)
+        return config
 
     def _attempt(self, audio: PcmAudio, reference_text: str, language: str) -> ScoringResult:
         stream = speechsdk.audio.PushAudioInputStream(
