@@ -59,6 +59,7 @@ from scoring.providers.base import (
     ScoringResult,
     SpeechProvider,
     SpeechProviderAPIError,
+    SpeechProviderError,
     SpeechProviderTimeoutError,
 )
 from scoring.providers.local_scoring import (
@@ -195,6 +196,10 @@ class _EnginePool:
         engine = self._take(timeout)
         try:
             yield engine
+        except SpeechProviderError:
+            # Our own refusals (no speech, unscorable text) leave the decoder between utterances.
+            self._idle.put(engine)
+            raise
         except BaseException:
             # A decoder interrupted mid-utterance may be unusable: drop it, a fresh one replaces it.
             with self._lock:

@@ -11,7 +11,7 @@ from django.core.management.base import SystemCheckError
 from scoring.audio import decode_audio
 from scoring.checks import check_speech_settings
 from scoring.providers import local_scoring as rules
-from scoring.providers.base import SpeechProviderTimeoutError
+from scoring.providers.base import AudioQualityError, SpeechProviderTimeoutError
 from scoring.providers.factory import get_speech_provider
 from scoring.providers.local import LocalSpeechProvider, _EnginePool
 from scoring.providers.local_scoring import Segment, heard_speech, plan_tokens, pronunciation
@@ -164,6 +164,18 @@ def test_a_score_does_not_depend_on_what_the_engine_heard_before():
     for name in ("different.wav", "right.mp3", "truncated.wav"):
         provider.transcribe_and_score(decode_audio(clip(name), max_seconds=30), REFERENCE)
         assert provider.transcribe_and_score(changed, REFERENCE) == first
+
+
+def test_an_engine_is_kept_after_refusing_a_recording():
+    created = []
+    pool = _EnginePool(1, factory=lambda: created.append(FakeEngine()) or created[-1])
+
+    with pytest.raises(AudioQualityError):
+        with pool.borrow(1):
+            raise AudioQualityError("No speech.", reason="no_speech")
+    with pool.borrow(1) as engine:
+        assert engine is created[0]
+    assert len(created) == 1
 
 
 def test_concurrent_requests_get_the_same_results_as_one_at_a_time():
