@@ -27,6 +27,9 @@ class PagePagination(BasePagination):
         self.limit = query.validated_data["limit"]
         self.total = queryset.count()
         offset = (self.page - 1) * self.limit
+        if offset >= self.total:
+            # Past the end: empty, and no query whose OFFSET the database may not hold (page=10**30).
+            return []
         return list(queryset[offset : offset + self.limit])
 
     def pagination_object(self) -> dict:
