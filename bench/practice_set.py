@@ -3,7 +3,7 @@
 For each catalogue size in BENCH_SIZES (default 100 000 and 1 000 000 speeches) it prints
 requests per second and p50/p95 latency of
 
-  * the real endpoint: matching ids cached per filter in Redis, sampled in memory, only the
+  * the real endpoint: matching ids cached per filter (Redis + per process), sampled in memory, only the
     chosen rows (and their tags) loaded;
   * the same request answered by a plain `ORDER BY RANDOM() LIMIT n` over the same filter
     (level AND type AND EXISTS any tag), mounted at a bench-only URL with the same
