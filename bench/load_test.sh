@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Load test: gunicorn + PostgreSQL + Redis on this machine, driven by bench/locustfile.py.
+#
+#   bench/load_test.sh [USERS=50] [SPAWN_RATE=10] [DURATION=90s]
+#
+# Recreates the database LOAD_DB_NAME (englishapp_load), migrates it, seeds LOAD_SPEECHES (20000)
+# demo speeches with `manage.py seed`, empties Redis DB LOAD_REDIS_URL (db 8), starts gunicorn as the
+# Dockerfile does (GUNICORN_WORKERS=3 x GUNICORN_THREADS=4, DEBUG off) on a free port of 127.0.0.1,
+# waits for /health/ready, runs locust headless, prints its tables (requests, failures, p50/p95/p99
+# per endpoint, then one summary line per endpoint) and writes CSV, HTML and a JSON summary under
+# bench/results/ (gitignored). Gunicorn is stopped by its PID on exit.
+# Exit status: locust's (1 when any request failed).
+#
+# Every simulated user comes from 127.0.0.1, so the budgets counted per client IP are raised:
+# register and login (sign-up of each user) and default (the anonymous GET /tags). The per-user
+# budgets (practice_set, session_save, history, scoring) stay at their production values.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+USERS=${1:-50}
+SPAWN_RATE=${2:-10}
+DURATION=${3:-90s}
+VENV=${VENV:-$ROOT/.venv}
+PG_SERVER=${LOAD_PG_SERVER:-postgres://postgres@127.0.0.1:5432}
+DB_NAME=${LOAD_DB_NAME:-englishapp_load}
+REDIS_URL=${LOAD_REDIS_URL:-redis://127.0.0.1:6379/8}
+SPEECHES=${LOAD_SPEECHES:-20000}
+WORKERS=${GUNICORN_WORKERS:-3}
+THREADS=${GUNICORN_THREADS:-4}
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$ROOT/bench/results
+OUT=$RESULTS/load-$STAMP
+mkdir -p "$RESULTS"
+WORK=$(mktemp -d -t englishapp-load-XXXXXX)
+GUNICORN_PID=""
+
+cleanup() {
+    if [[ -n "$GUNICORN_PID" ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+        kill -TERM "$GUNICORN_PID"
+        for _ in $(seq 1 30); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.5; done
+        kill -0 "$GUNICORN_PID" 2>/dev/null && kill -KILL "$GUNICORN_PID"
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+export DJANGO_SETTINGS_MODULE=config.settings
+export DEBUG=0
+export SECRET_KEY="load-test-only-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+export ALLOWED_HOSTS=127.0.0.1
+export SECURE_SSL_REDIRECT=0
+export DATABASE_URL="$PG_SERVER/$DB_NAME"
+export REDIS_URL
+export MEDIA_ROOT=$WORK/media
+export STATIC_ROOT=$WORK/static
+mkdir -p "$STATIC_ROOT"  # the API serves no static files; an empty folder keeps WhiteNoise quiet
+export SEED_STAFF_PASSWORD="load-staff-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+export SEED_LEARNER_PASSWORD="load-learner-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+export RATE_LIMIT_REGISTER=100000/m RATE_LIMIT_LOGIN=100000/m RATE_LIMIT_DEFAULT=100000/m
+
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== database $DATABASE_URL (recreated), Redis $REDIS_URL (emptied)"
+psql "$PG_SERVER/postgres" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" \
+    -c "CREATE DATABASE $DB_NAME"
+"$VENV/bin/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$REDIS_URL"
+"$VENV/bin/python" manage.py migrate --noinput -v 0
+echo "== seeding $SPEECHES speeches"
+SECONDS=0
+"$VENV/bin/python" manage.py seed --speeches "$SPEECHES" | tail -n 3
+echo "   seeded in ${SECONDS}s"
+
+PORT=$("$VENV/bin/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+HOST=http://127.0.0.1:$PORT
+echo "== gunicorn on $HOST: $WORKERS workers x $THREADS threads (log: $OUT-gunicorn.log)"
+# gunicorn.conf.py (read from the repository root) keeps every worker's metrics in this folder.
+PROMETHEUS_MULTIPROC_DIR=$WORK/metrics "$VENV/bin/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+    --threads "$THREADS" --timeout 60 >"$OUT-gunicorn.log" 2>&1 &
+GUNICORN_PID=$!
+for _ in $(seq 1 60); do
+    if curl -fsS "$HOST/health/ready" >/dev/null 2>&1; then break; fi
+    kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT-gunicorn.log"; tail -20 "$OUT-gunicorn.log"; exit 1; }
+    sleep 1
+done
+curl -fsS "$HOST/health/ready" >/dev/null || { echo "gunicorn not ready after 60 s"; exit 1; }
+
+echo "== locust: $USERS users, spawn rate $SPAWN_RATE/s, $DURATION"
+status=0
+LOAD_SUMMARY_JSON="$OUT-summary.json" "$VENV/bin/locust" -f bench/locustfile.py --host "$HOST" --headless \
+    --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$DURATION" --stop-timeout 10 --only-summary \
+    --csv "$OUT" --html "$OUT.html" || status=$?
+
+echo "   CPU load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $status
