@@ -1,7 +1,8 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
@@ -18,11 +19,17 @@ from content.serializers import (
     SpeechWriteSerializer, TagWriteSerializer,
 )
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: {code, detail, errors}"),
-    401: OpenApiResponse(description="Missing or invalid access token"),
-}
-EDITOR_ERRORS = {**ERRORS, 403: OpenApiResponse(description="The user is not staff")}
+ContentError = inline_serializer(name="ContentError", fields={
+    "code": serializers.CharField(), "detail": serializers.CharField(), "errors": serializers.DictField(required=False),
+})
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ContentError, description=description)
+
+
+ERRORS = {400: error("Invalid input (per-field problems in `errors`)"), 401: error("Missing or invalid access token")}
+EDITOR_ERRORS = {**ERRORS, 403: error("The user is not staff")}
 
 
 class AudioFileApi(APIView):
@@ -35,7 +42,11 @@ class AudioFileApi(APIView):
     @extend_schema(
         tags=["content"],
         parameters=[OpenApiParameter("expires", int, required=True), OpenApiParameter("signature", str, required=True)],
-        responses={(200, "audio/mpeg"): bytes, 403: OpenApiResponse(description="Invalid or expired signature")},
+        responses={
+            **{(200, content_type): OpenApiTypes.BINARY for content_type in CONTENT_TYPES.values()},
+            403: error("Invalid or expired signature"),
+            404: error("No stored audio with this key"),
+        },
     )
     def get(self, request, key: str):
         if not verify_local_signature(key, request.query_params.get("expires"), request.query_params.get("signature")):
@@ -106,7 +117,7 @@ class EditorSpeechListApi(EditorApi):
                     "`audio_key` of an object already in storage.",
         request={"application/json": SpeechWriteSerializer, "multipart/form-data": SpeechWriteSerializer},
         responses={201: EditorSpeechSerializer, **EDITOR_ERRORS,
-                   413: OpenApiResponse(description="Audio file too large")},
+                   413: error("Audio file too large")},
     )
     def post(self, request):
         payload = SpeechWriteSerializer(data=request.data)
@@ -124,7 +135,7 @@ class EditorSpeechDetailApi(EditorApi):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(tags=["admin"], responses={200: EditorSpeechSerializer, **EDITOR_ERRORS,
-                                              404: OpenApiResponse(description="No such (active) speech")})
+                                              404: error("No such (active) speech")})
     def get(self, request, speech_id):
         speech = selectors.editor_speech(speech_id=speech_id)
         return Response(EditorSpeechSerializer(speech, context={"request": request}).data)
@@ -132,8 +143,8 @@ class EditorSpeechDetailApi(EditorApi):
     @extend_schema(
         tags=["admin"],
         request={"application/json": SpeechWriteSerializer, "multipart/form-data": SpeechWriteSerializer},
-        responses={200: EditorSpeechSerializer, **EDITOR_ERRORS, 404: OpenApiResponse(description="No such speech"),
-                   413: OpenApiResponse(description="Audio file too large")},
+        responses={200: EditorSpeechSerializer, **EDITOR_ERRORS, 404: error("No such speech"),
+                   413: error("Audio file too large")},
     )
     def put(self, request, speech_id):
         speech = selectors.editor_speech(speech_id=speech_id)
@@ -149,7 +160,7 @@ class EditorSpeechDetailApi(EditorApi):
 
     @extend_schema(tags=["admin"], description="Archives the speech: it leaves practice sets and editor lists "
                                                "but stays in game history.",
-                   responses={204: None, **EDITOR_ERRORS, 404: OpenApiResponse(description="No such speech")})
+                   responses={204: None, **EDITOR_ERRORS, 404: error("No such speech")})
     def delete(self, request, speech_id):
         speech = selectors.editor_speech(speech_id=speech_id)
         services.archive_speech(speech=speech, actor=request.user, request=request)
@@ -164,7 +175,7 @@ class EditorTagListApi(EditorApi):
 
     @extend_schema(tags=["admin"], request=TagWriteSerializer,
                    responses={201: EditorTagSerializer, **EDITOR_ERRORS,
-                              409: OpenApiResponse(description="A tag with this name (any case) exists")})
+                              409: error("A tag with this name (any case) exists")})
     def post(self, request):
         payload = TagWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -174,14 +185,14 @@ class EditorTagListApi(EditorApi):
 
 class EditorTagDetailApi(EditorApi):
     @extend_schema(tags=["admin"], responses={200: EditorTagSerializer, **EDITOR_ERRORS,
-                                              404: OpenApiResponse(description="No such tag")})
+                                              404: error("No such tag")})
     def get(self, request, tag_id):
         return Response(EditorTagSerializer(selectors.tag_with_speech_count(tag_id=tag_id)).data)
 
     @extend_schema(tags=["admin"], request=TagWriteSerializer,
                    responses={200: EditorTagSerializer, **EDITOR_ERRORS,
-                              404: OpenApiResponse(description="No such tag"),
-                              409: OpenApiResponse(description="A tag with this name (any case) exists")})
+                              404: error("No such tag"),
+                              409: error("A tag with this name (any case) exists")})
     def put(self, request, tag_id):
         tag = selectors.tag_with_speech_count(tag_id=tag_id)
         payload = TagWriteSerializer(data=request.data, partial=True)
@@ -191,8 +202,8 @@ class EditorTagDetailApi(EditorApi):
         return Response(EditorTagSerializer(tag).data)
 
     @extend_schema(tags=["admin"], responses={204: None, **EDITOR_ERRORS,
-                                              404: OpenApiResponse(description="No such tag"),
-                                              409: OpenApiResponse(description="Speeches still use the tag")})
+                                              404: error("No such tag"),
+                                              409: error("Speeches still use the tag")})
     def delete(self, request, tag_id):
         tag = selectors.tag_with_speech_count(tag_id=tag_id)
         services.delete_tag(tag=tag, actor=request.user, request=request)
