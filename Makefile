@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test migrate seed lint bench-practice clean
+.PHONY: install run test migrate seed bench-practice bench-sessions bench-scoring bench-imports load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,25 @@ test: install
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+
+seed: install
+	DEBUG=1 $(BIN)/python manage.py seed
+
+# Benchmarks (bench/): each prints its numbers; see the script's docstring for what it needs.
+bench-practice: install
+	$(BIN)/python bench/practice_set.py
+
+bench-sessions: install
+	$(BIN)/python bench/sessions.py
+
+bench-scoring: install
+	$(BIN)/python bench/scoring.py
+
+bench-imports: install
+	$(BIN)/python bench/imports.py
+
+load-test: install
+	bash bench/load_test.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
