@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from accounts import services
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
 from accounts.models import AuditLog, DeviceSession, User
+from config.admin import ReadOnlyAdminMixin
 
 # Never copied into the audit trail, whatever the form holds.
 _UNAUDITED_FIELDS = {"password", "last_login"}
@@ -103,7 +104,7 @@ class DeviceSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "actor_email", "object_type", "object_id", "ip")
     list_filter = ("action", "object_type", ("created_at", admin.DateFieldListFilter))
     search_fields = ("actor_email", "action", "object_type", "object_id", "request_id", "ip")
@@ -117,11 +118,3 @@ class AuditLogAdmin(admin.ModelAdmin):
     def changes_pretty(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.changes, indent=2, ensure_ascii=False, default=str))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

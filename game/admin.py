@@ -1,19 +1,9 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdminMixin
 from game.models import GameResult, GameSession
 
-
-class ReadOnlyAdminMixin:
-    """Sessions are the learners' record: staff may look, nobody edits them by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Sessions are the learners' record: staff may look, nobody edits them by hand.
 
 
 class GameResultInline(ReadOnlyAdminMixin, admin.TabularInline):

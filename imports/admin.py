@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdminMixin
 from imports import admin_wizard, services
 from imports.models import UploadedFile, UploadSession
 
@@ -35,7 +36,7 @@ def _importers_only(view):
     return guarded
 
 
-class _ImportersCanView:
+class _ImportersCanView(ReadOnlyAdminMixin):
     """Upload sessions are shown, read-only, to whoever may import."""
 
     def has_module_permission(self, request):
@@ -43,15 +44,6 @@ class _ImportersCanView:
 
     def has_view_permission(self, request, obj=None):
         return may_import(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UploadedFileInline(_ImportersCanView, admin.TabularInline):
