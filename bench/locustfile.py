@@ -2,10 +2,11 @@
 sessions they play, history and progress reads, and concurrent pronunciation scoring.
 
 Run it through `bench/load_test.sh`, which starts gunicorn on PostgreSQL + Redis with seeded
-content and prints the results; or point it at any server with the per-IP limits raised:
+content and learners signed in ahead (LOAD_TOKENS_FILE), and prints the results; or point it at
+any server:
     locust -f bench/locustfile.py --host http://127.0.0.1:8000 --headless -u 50 -r 10 -t 90s
-Every simulated user signs up from the same IP, so the server's `register` and `login` budgets
-(per client IP) must allow it; the per-user budgets stay as in production.
+Without LOAD_TOKENS_FILE every simulated user signs up first, all from the same IP, so the
+server's `register` budget (per client IP) must allow it; per-user budgets stay as in production.
 
 A Learner plays games: a practice set (level, type, 1-3 tags), then one session saved with one
 result per sentence whose statistics agree with them (the server checks them), sometimes in
@@ -33,14 +34,30 @@ SCORING_TEXT = os.environ.get("LOAD_SCORING_TEXT", "I would like to order a cup 
 PASSWORD = "load-test-password-42"
 
 
-def sign_up(user: HttpUser, kind: str) -> None:
-    email = f"load-{kind}-{uuid.uuid4().hex[:12]}@example.com"
-    with user.client.post(f"{API}/auth/register", name="/auth/register", catch_response=True,
-                          json={"email": email, "password": PASSWORD, "name": f"Load {kind}"}) as response:
-        if response.status_code != 201:
-            response.failure(f"register: {problem(response)}")
-            raise StopUser()
-        user.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+def problem(response) -> str:
+    """Why a request failed: the status and body, or the connection error when there was no answer."""
+    if not response.status_code:
+        return f"no response: {response.error!r}"
+    return f"{response.status_code} {response.text[:300]}"
+
+
+# Access tokens of learners made ready by load_test.sh, one per line, so the run measures playing
+# rather than a burst of sign-ups (each one an Argon2 hash). Without it every user signs up.
+_TOKENS_FILE = os.environ.get("LOAD_TOKENS_FILE")
+_tokens = iter(Path(_TOKENS_FILE).read_text().split()) if _TOKENS_FILE else None
+
+
+def sign_in(user: HttpUser, kind: str) -> None:
+    token = next(_tokens, None) if _tokens is not None else None
+    if token is None:
+        email = f"load-{kind}-{uuid.uuid4().hex[:12]}@example.com"
+        with user.client.post(f"{API}/auth/register", name="/auth/register", catch_response=True,
+                              json={"email": email, "password": PASSWORD, "name": f"Load {kind}"}) as response:
+            if response.status_code != 201:
+                response.failure(f"register: {problem(response)}")
+                raise StopUser()
+            token = response.json()["access_token"]
+    user.client.headers["Authorization"] = f"Bearer {token}"
 
 
 def longest_run(answers: list[str]) -> int:
@@ -56,7 +73,7 @@ class Learner(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        sign_up(self, "learner")
+        sign_in(self, "learner")
         tags = self.client.get(f"{API}/tags", name="/tags").json()["tags"]
         self.tag_ids = [tag["id"] for tag in tags]
         self.game = None
@@ -119,7 +136,7 @@ class Speaker(HttpUser):
     wait_time = between(1.0, 3.0)
 
     def on_start(self):
-        sign_up(self, "speaker")
+        sign_in(self, "speaker")
         self.clip = SCORING_CLIP.read_bytes()
 
     @task
@@ -131,13 +148,6 @@ class Speaker(HttpUser):
                 response.failure(problem(response))
             elif not response.json().get("word_scores"):
                 response.failure("no word scores for a clear recording of the reference text")
-
-
-def problem(response) -> str:
-    """Why a request failed: the status and body, or the connection error when there was no answer."""
-    if not response.status_code:
-        return f"no response: {response.error!r}"
-    return f"{response.status_code} {response.text[:300]}"
 
 
 _run = {}
