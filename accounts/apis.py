@@ -6,12 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.schema import error
 from accounts.serializers import (
     AuthResponseSerializer, DeviceSessionSerializer, LoginSerializer, PasswordChangeSerializer,
     ProfileUpdateSerializer, RefreshTokenSerializer, RegisterSerializer, SocialLoginSerializer,
     TokenRefreshResponseSerializer, UserProfileSerializer,
 )
+from config.openapi import error_response as error
 from config.pagination import page_pagination
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")

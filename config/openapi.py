@@ -4,10 +4,25 @@ every operation with path parameters the 404 the URL resolver gives a value its 
 
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 from config.ratelimit import PER_IP_SCOPES, ScopedRateLimit, scope_of
 
 _PERIOD_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The API's one error shape (config/exceptions.py), for the docs of every view."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.JSONField(
+        required=False, help_text="Per-field, per-file or per-row problems, when there are any.")
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
 def _error_schema(code: str) -> dict:

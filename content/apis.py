@@ -1,14 +1,15 @@
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import Forbidden, NotFound
+from config.openapi import error_response as error
 from config.pagination import page_pagination
 from content import selectors, services
 from content.audio import verify_local_signature
@@ -18,15 +19,6 @@ from content.serializers import (
     PracticeSetRequestSerializer, PracticeSetSerializer, PublicTagListSerializer, SpeechItemSerializer,
     SpeechWriteSerializer, TagWriteSerializer,
 )
-
-ContentError = inline_serializer(name="ContentError", fields={
-    "code": serializers.CharField(), "detail": serializers.CharField(), "errors": serializers.DictField(required=False),
-})
-
-
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ContentError, description=description)
-
 
 ERRORS = {400: error("Invalid input (per-field problems in `errors`)"), 401: error("Missing or invalid access token")}
 EDITOR_ERRORS = {**ERRORS, 403: error("The user is not staff")}

@@ -1,13 +1,13 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import error_response
 from config.pagination import page_pagination
 from game import rules, selectors, services
 from game.serializers import (
-    GameErrorSerializer,
     ProgressSerializer,
     ReviewSetInputSerializer,
     ReviewSetSerializer,
@@ -22,7 +22,7 @@ TAGS = ["game"]
 
 
 def _errors(*pairs: tuple[int, str]) -> dict:
-    return {code: OpenApiResponse(GameErrorSerializer, description=text) for code, text in pairs}
+    return {code: error_response(text) for code, text in pairs}
 
 
 UNAUTHENTICATED = (401, "Missing or invalid access token.")

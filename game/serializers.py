@@ -27,14 +27,6 @@ MAX_RESPONSE_TIME_MS = 3_600_000
 MAX_DURATION_SECONDS = 24 * 3600
 
 
-class GameErrorSerializer(serializers.Serializer):
-    """The API's one error shape."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.JSONField(required=False, help_text="Per-field or per-item problems, when there are any.")
-
-
 # --- saving a session ---------------------------------------------------------
 
 class ResultInputSerializer(serializers.Serializer):

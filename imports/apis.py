@@ -1,26 +1,22 @@
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi import error_response as _error
 from content.serializers import EditorSpeechFilterSerializer
 from imports import selectors, services
 from imports.serializers import (
     ImportAudioSerializer,
     ImportCsvSerializer,
-    ImportErrorSerializer,
     ImportResultSerializer,
     ImportUploadResultSerializer,
 )
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ImportErrorSerializer, description=description)
 
 
 _STAFF_ERRORS = {401: _error("Not signed in."), 403: _error("Not a staff member.")}

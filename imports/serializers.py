@@ -83,9 +83,3 @@ class ImportResultSerializer(serializers.Serializer):
     @extend_schema_field(ImportRowErrorSerializer(many=True))
     def get_errors(self, result) -> list:
         return []
-
-
-class ImportErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.JSONField(required=False, help_text="Per-file or per-row problems: [{filename|row, error}].")

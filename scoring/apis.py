@@ -1,15 +1,12 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scoring import services
-from scoring.serializers import ScoringErrorSerializer, ScoringResultSerializer, SpeechScoreRequestSerializer
+from config.openapi import error_response as _error
+from scoring.serializers import ScoringResultSerializer, SpeechScoreRequestSerializer
 from scoring.uploads import keep_uploads_in_memory
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ScoringErrorSerializer, description=description)
 
 
 class SpeechScoreApi(APIView):

@@ -32,7 +32,3 @@ class ScoringResultSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider_name", help_text='"local" or "azure".')
 
 
-class ScoringErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(required=False)
