@@ -7,10 +7,12 @@ old one, and revoking the session (logout, revoke, password change, account dele
 stops the family even if a copy of an older token leaks.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +28,9 @@ from accounts.request_meta import client_ip, user_agent
 from accounts.services.audit import record_audit_event
 
 SESSION_CLAIM = "sid"
+_REVOKED_KEY = "accounts:revoked-session:{}"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,31 @@ def _revoke(sessions: list[DeviceSession]) -> None:
     now = timezone.now()
     _blacklist_jtis([session.current_jti for session in sessions])
     DeviceSession.objects.filter(pk__in=[session.pk for session in sessions]).update(revoked_at=now)
+    _deny_access_tokens([str(session.pk) for session in sessions])
+
+
+def _deny_access_tokens(session_ids: list[str]) -> None:
+    """Refuse the sessions' access tokens too, for as long as any of them can still be valid.
+
+    Access tokens are checked without a database query; a short-lived deny list in the shared
+    cache is what makes logout and revocation take effect at once instead of at token expiry.
+    """
+    if not session_ids:
+        return
+    lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    try:
+        cache.set_many({_REVOKED_KEY.format(sid): 1 for sid in session_ids}, timeout=lifetime)
+    except Exception:  # the refresh tokens are revoked in the database whatever the cache does
+        logger.warning("Could not record revoked sessions in the cache", exc_info=True)
+
+
+def is_session_revoked(session_id: str) -> bool:
+    """True when the device session was signed out (an access token of it must be refused)."""
+    try:
+        return cache.get(_REVOKED_KEY.format(session_id)) is not None
+    except Exception:  # fail open like the rate limits: the token still expires on its own
+        logger.warning("Could not read revoked sessions from the cache", exc_info=True)
+        return False
 
 
 def logout(*, refresh_token: str, request=None) -> None:

@@ -55,16 +55,18 @@ def test_audit_rows_never_hold_passwords_or_tokens():
     client = client_for(refreshed["access_token"])
     client.post(PASSWORD, {"current_password": password, "new_password": new_password})
     client.put(ME, {"name": "B"})
-    other = client_for(registered["access_token"]).get(SESSIONS).json()["sessions"]
+    other = client.get(SESSIONS).json()["sessions"]
     api.post(LOGOUT, {"refresh_token": refreshed["refresh_token"]})
-    client_for(registered["access_token"]).delete(ME)
+    last = api.post(LOGIN, {"email": "audit@example.com", "password": new_password}).json()
+    assert client_for(last["access_token"]).delete(ME).status_code == 204
 
     rows = list(AuditLog.objects.values())
     assert {"user.register", "user.login_failed", "user.login", "user.password_change", "user.profile_update",
             "user.logout", "user.delete"} <= {row["action"] for row in rows}
     dumped = json.dumps(rows, default=str)
     secrets = [password, new_password, "wrong-password-1", registered["access_token"], registered["refresh_token"],
-               tokens["access_token"], tokens["refresh_token"], refreshed["access_token"], refreshed["refresh_token"]]
+               tokens["access_token"], tokens["refresh_token"], refreshed["access_token"], refreshed["refresh_token"],
+               last["access_token"], last["refresh_token"]]
     for secret in secrets:
         assert secret not in dumped
     for part in (token.split(".")[2] for token in secrets[3:]):  # not even a JWT signature

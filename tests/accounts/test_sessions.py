@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import AuditLog, DeviceSession, User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.accounts.helpers import LOGIN, PASSWORD, REFRESH, SESSIONS, client_for, login
+from tests.accounts.helpers import LOGIN, LOGOUT, PASSWORD, REFRESH, SESSIONS, client_for, login
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Another-Strong-Pass-42"
@@ -92,10 +92,12 @@ def test_revoking_an_unknown_or_foreign_session_is_a_404(member):
 
 
 def test_revoking_twice_is_a_404(member):
-    tokens = login(member.email)
-    session_id = client_for(tokens["access_token"]).get(SESSIONS).json()["sessions"][0]["id"]
-    assert client_for(tokens["access_token"]).delete(f"{SESSIONS}/{session_id}").status_code == 204
-    assert client_for(tokens["access_token"]).delete(f"{SESSIONS}/{session_id}").status_code == 404
+    phone = login(member.email, user_agent="phone")
+    login(member.email, user_agent="tablet")
+    sessions = client_for(phone["access_token"]).get(SESSIONS).json()["sessions"]
+    tablet_id = next(item["id"] for item in sessions if item["user_agent"] == "tablet")
+    assert client_for(phone["access_token"]).delete(f"{SESSIONS}/{tablet_id}").status_code == 204
+    assert client_for(phone["access_token"]).delete(f"{SESSIONS}/{tablet_id}").status_code == 404
 
 
 def test_sessions_need_authentication():
@@ -180,3 +182,37 @@ def test_purge_sessions_removes_long_ended_sessions_and_expired_tokens(member):
     assert list(DeviceSession.objects.values_list("user_agent", flat=True)) == ["live"]
     assert not OutstandingToken.objects.filter(jti=expired_jti).exists()
     assert APIClient().post(REFRESH, {"refresh_token": live["refresh_token"]}).status_code == 200
+
+
+def test_access_tokens_of_a_revoked_device_stop_working_at_once(member):
+    phone = login(member.email, user_agent="phone")
+    tablet = login(member.email, user_agent="tablet")
+    sessions = client_for(phone["access_token"]).get(SESSIONS).json()["sessions"]
+    tablet_id = next(item["id"] for item in sessions if item["user_agent"] == "tablet")
+
+    client_for(phone["access_token"]).delete(f"{SESSIONS}/{tablet_id}")
+
+    refused = client_for(tablet["access_token"]).get(SESSIONS)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_not_valid"
+    assert client_for(phone["access_token"]).get(SESSIONS).status_code == 200
+
+
+def test_logout_makes_that_device_access_token_unusable(member):
+    tokens = login(member.email)
+
+    assert APIClient().post(LOGOUT, {"refresh_token": tokens["refresh_token"]}).status_code == 204
+
+    assert client_for(tokens["access_token"]).get(SESSIONS).status_code == 401
+
+
+def test_password_change_signs_other_devices_out_but_keeps_this_one(member):
+    here = login(member.email, user_agent="here")
+    elsewhere = login(member.email, user_agent="elsewhere")
+
+    changed = client_for(here["access_token"]).post(
+        PASSWORD, {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD})
+
+    assert changed.status_code == 204
+    assert client_for(here["access_token"]).get(SESSIONS).status_code == 200
+    assert client_for(elsewhere["access_token"]).get(SESSIONS).status_code == 401
