@@ -33,11 +33,6 @@ def client_ip(request) -> str:
         return remote_addr
 
 
-def client_ip_for_ratelimit(request) -> str:
-    """RATELIMIT_IP_META_KEY hook, so any direct use of django-ratelimit sees the same address."""
-    return client_ip(request)
-
-
 def address_in(address: str, networks: Iterable[str]) -> bool:
     """Whether `address` lies in one of `networks` (single addresses or CIDR ranges)."""
     try:

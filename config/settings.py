@@ -388,7 +388,8 @@ if _bad_rates:
 RATELIMIT_ENABLE = RATE_LIMIT_ENABLED
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
-RATELIMIT_IP_META_KEY = "config.client_ip.client_ip_for_ratelimit"
+# Any direct use of django-ratelimit sees the same client address as our limiter.
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket address only).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
