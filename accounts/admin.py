@@ -1,14 +1,10 @@
-import json
-
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Model, QuerySet
-from django.utils.html import format_html
 
 from accounts import services
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
-from accounts.models import AuditLog, DeviceSession, User
-from config.admin import ReadOnlyAdminMixin
+from accounts.models import DeviceSession, User
 
 # Never copied into the audit trail, whatever the form holds.
 _UNAUDITED_FIELDS = {"password", "last_login"}
@@ -49,14 +45,11 @@ class UserAdmin(DjangoUserAdmin):
         fields = [name for name in form.changed_data if name not in _UNAUDITED_FIELDS
                   and not name.startswith(("password", "usable_password"))]
         if change and fields:
-            services.record_audit_event(
-                action="user.admin_update", object_type="user", object_id=str(obj.pk), request=request,
-                changes={"before": {name: _audit_value(form.initial.get(name)) for name in fields},
-                         "after": {name: _audit_value(form.cleaned_data.get(name)) for name in fields}},
-            )
+            services.record_admin_edit(
+                user=obj, before={name: _audit_value(form.initial.get(name)) for name in fields},
+                after={name: _audit_value(form.cleaned_data.get(name)) for name in fields})
         elif not change:
-            services.record_audit_event(action="user.admin_create", object_type="user", object_id=str(obj.pk),
-                                        changes={"email": obj.email}, request=request)
+            services.record_admin_creation(user=obj)
 
     def get_deleted_objects(self, objs, request):
         # Deleting an account legitimately removes its sessions and game history, whose admins are
@@ -65,17 +58,17 @@ class UserAdmin(DjangoUserAdmin):
         return deleted, model_count, set(), protected
 
     def delete_model(self, request, obj):
-        services.delete_account(user=obj, actor=request.user, request=request)
+        services.delete_account(user=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for user in queryset:
-            services.delete_account(user=user, actor=request.user, request=request)
+            services.delete_account(user=user, actor=request.user)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             # The password was set: sign the account out everywhere, as a self-service change does.
-            services.admin_password_reset(user=User.objects.get(pk=id), request=request)
+            services.admin_password_reset(user=User.objects.get(pk=id), actor=request.user)
         return response
 
 
@@ -98,23 +91,6 @@ class DeviceSessionAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = 0
         for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
-            services.revoke_session(user=session.user, session_id=session.pk, actor=request.user, request=request)
+            services.revoke_session(user=session.user, session_id=session.pk, actor=request.user)
             count += 1
         self.message_user(request, f"Signed out {count} device(s).", messages.SUCCESS)
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "action", "actor_email", "object_type", "object_id", "ip")
-    list_filter = ("action", "object_type", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("actor_email", "action", "object_type", "object_id", "request_id", "ip")
-    date_hierarchy = "created_at"
-    fields = ("created_at", "action", "actor", "actor_email", "object_type", "object_id", "changes_pretty",
-              "ip", "request_id")
-    readonly_fields = fields
-    show_full_result_count = False
-
-    @admin.display(description="Changes")
-    def changes_pretty(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.changes, indent=2, ensure_ascii=False, default=str))
-

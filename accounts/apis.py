@@ -11,8 +11,8 @@ from accounts.serializers import (
     ProfileUpdateSerializer, RefreshTokenSerializer, RegisterSerializer, SocialLoginSerializer,
     TokenRefreshResponseSerializer, UserProfileSerializer,
 )
-from config.openapi import error_response as error
-from config.pagination import page_pagination
+from core.api.openapi import error_response as error
+from core.api.pagination import page_pagination
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
 INVALID_REFRESH = error("token_not_valid: the refresh token is invalid, expired, blacklisted or revoked")
@@ -44,7 +44,7 @@ class RegisterApi(PublicApi):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, pair = services.register_user(**serializer.validated_data, request=request)
+        user, pair = services.register_user(**serializer.validated_data)
         return Response(_auth_body(user, pair), status=status.HTTP_201_CREATED)
 
 
@@ -58,7 +58,7 @@ class LoginApi(PublicApi):
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, pair = services.login(**serializer.validated_data, request=request)
+        user, pair = services.login(**serializer.validated_data)
         return Response(_auth_body(user, pair))
 
 
@@ -78,7 +78,7 @@ class SocialLoginApi(PublicApi):
     def post(self, request):
         serializer = SocialLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, pair, _ = services.social_sign_in(**serializer.validated_data, request=request)
+        user, pair, _ = services.social_sign_in(**serializer.validated_data)
         return Response(_auth_body(user, pair))
 
 
@@ -93,8 +93,7 @@ class RefreshApi(PublicApi):
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        pair = services.rotate_refresh_token(refresh_token=serializer.validated_data["refresh_token"],
-                                             request=request)
+        pair = services.rotate_refresh_token(refresh_token=serializer.validated_data["refresh_token"])
         return Response({"access_token": pair.access_token, "refresh_token": pair.refresh_token,
                          "token_type": pair.token_type})
 
@@ -107,7 +106,7 @@ class LogoutApi(PublicApi):
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.logout(refresh_token=serializer.validated_data["refresh_token"], request=request)
+        services.logout(refresh_token=serializer.validated_data["refresh_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -123,7 +122,7 @@ class PasswordChangeApi(APIView):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.change_password(user=request.user, **serializer.validated_data,
-                                 current_session_id=services.session_id_of(request.auth), request=request)
+                                 current_session_id=services.session_id_of(request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -131,7 +130,6 @@ class SessionListApi(ListAPIView):
     rate_limit_scope = "default"
     serializer_class = DeviceSessionSerializer
     pagination_class = page_pagination("sessions", default_limit=20, max_limit=100)
-    filter_backends: list = []
 
     def get_queryset(self):
         return selectors.active_sessions(user=self.request.user)
@@ -149,10 +147,10 @@ class SessionListApi(ListAPIView):
 class SessionDetailApi(APIView):
     rate_limit_scope = "default"
 
-    @extend_schema(tags=["auth"], summary="Sign one device out", request=None,
+    @extend_schema(tags=["auth"], summary="Sign one device out",
                    responses={204: NO_CONTENT, 401: error("Not signed in"), 404: error("session_not_found")})
     def delete(self, request, session_id):
-        services.revoke_session(user=request.user, session_id=session_id, request=request)
+        services.revoke_session(user=request.user, session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -170,12 +168,12 @@ class MeApi(APIView):
     def put(self, request):
         serializer = ProfileUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.update_profile(user=request.user, changes=serializer.validated_data, request=request)
+        user = services.update_profile(user=request.user, changes=serializer.validated_data)
         return Response(UserProfileSerializer(user).data)
 
     @extend_schema(tags=["users"], summary="Delete the account and all its data",
                    description="Game history goes with it; every token of the account stops working.",
                    responses={204: NO_CONTENT, 401: error("Not signed in")})
     def delete(self, request):
-        services.delete_account(user=request.user, request=request)
+        services.delete_account(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

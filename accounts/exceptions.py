@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from config.exceptions import (
+from core.exceptions import (
     Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated, NotFound, ServiceUnavailable,
 )
 
@@ -49,7 +49,7 @@ class PasswordNotSet(InvalidInput):
     detail = "This account signs in with a social provider and has no password to change."
 
 
-class SessionNotFound(NotFound):
+class DeviceSessionNotFound(NotFound):
     code = "session_not_found"
     detail = "No active session with this id."
 

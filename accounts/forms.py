@@ -3,12 +3,12 @@
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, ReadOnlyPasswordHashWidget, UserChangeForm
 
-from accounts.models import User
+from accounts.models import User, normalise_email
 
 
 class _CaseInsensitiveEmailMixin:
     def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
+        email = normalise_email(self.cleaned_data.get("email"))
         taken = User.objects.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)

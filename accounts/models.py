@@ -2,7 +2,6 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -13,6 +12,11 @@ class AuthProvider(models.TextChoices):
     GOOGLE = "google", "Google"
     APPLE = "apple", "Apple"
     FACEBOOK = "facebook", "Facebook"
+
+
+def normalise_email(email: str) -> str:
+    """The one spelling of an address we store and compare: trimmed, lower case."""
+    return (email or "").strip().lower()
 
 
 class UserManager(BaseUserManager):
@@ -64,42 +68,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         # Emails compare case-insensitively everywhere, so store them in one case.
-        self.email = (self.email or "").strip().lower()
+        self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.email
 
 
-class AuditLog(models.Model):
-    """Who did what to which object, kept after the actor's account is gone.
-
-    `action` is a free string so every app can record its own events; `changes`
-    holds {"before": ..., "after": ...} or event details, never secrets.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events")
-    # A copy, so the trail still names the person after the account is deleted.
-    actor_email = models.CharField(max_length=254, blank=True, default="")
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64, blank=True, default="")
-    object_id = models.CharField(max_length=64, blank=True, default="")
-    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=128, blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["created_at"], name="idx_audit_created_at"),
-            models.Index(fields=["action"], name="idx_audit_action"),
-            models.Index(fields=["object_type", "object_id"], name="idx_audit_object"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} by {self.actor_email or 'system'} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+class DeviceSessionQuerySet(models.QuerySet):
+    def active(self) -> "DeviceSessionQuerySet":
+        """Signed in still: neither revoked nor past the expiry of its newest refresh token."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class DeviceSession(models.Model):
@@ -122,13 +101,12 @@ class DeviceSession(models.Model):
     current_jti = models.CharField(max_length=255, blank=True, default="")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DeviceSessionQuerySet.as_manager()
+    audit_type = "device_session"
+
     class Meta:
         ordering = ["-last_used_at"]
         indexes = [models.Index(fields=["user", "revoked_at", "expires_at"], name="idx_devsession_user_active")]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.user_agent[:40] or 'unknown device'}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -42,13 +42,14 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
     "corsheaders",
     "csp",
     "django_prometheus",
+    "core",
+    "audit",
     "accounts",
     "content",
     "game",
@@ -59,7 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First and last, so request metrics cover every other middleware.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "config.middleware.RequestIDMiddleware",
+    "core.http.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything else that can answer, so preflights and early responses carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
@@ -231,12 +232,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # drf-spectacular's AutoSchema, plus each operation's 429 and rate limit.
-    "DEFAULT_SCHEMA_CLASS": "config.openapi.RateLimitedAutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.openapi.RateLimitedAutoSchema",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # One limiter for every view; a view picks its limit with `rate_limit_scope` (see RATE_LIMITS).
-    "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.ScopedRateLimit"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.ratelimit.ScopedRateLimit"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -261,7 +261,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "config.logging.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "core.observability.logging.RequestContextFilter"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         "json": {
@@ -389,7 +389,7 @@ RATELIMIT_ENABLE = RATE_LIMIT_ENABLED
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 # Any direct use of django-ratelimit sees the same client address as our limiter.
-RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
+RATELIMIT_IP_META_KEY = "core.http.client_ip.client_ip"
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket address only).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -463,7 +463,7 @@ CONTENT_SECURITY_POLICY = {
 # Error tracking: Sentry starts only with a DSN.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from config.sentry import init_sentry
+    from core.observability.sentry import init_sentry
 
     init_sentry(
         dsn=SENTRY_DSN,

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from config import health, metrics
-from config.ratelimit import limit_admin_login
+from core.observability import health, metrics
+from core.api.ratelimit import limit_admin_login
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
-handler400 = "config.exceptions.handler400"
-handler403 = "config.exceptions.handler403"
-handler404 = "config.exceptions.handler404"
-handler500 = "config.exceptions.handler500"
+handler400 = "core.exceptions.handler400"
+handler403 = "core.exceptions.handler403"
+handler404 = "core.exceptions.handler404"
+handler500 = "core.exceptions.handler500"

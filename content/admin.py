@@ -14,18 +14,18 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 from content import selectors, services
 from content.audio import signed_audio_url
 from content.models import Level, Speech, Tag
 from imports.admin import export_speeches_as_import_csv
 
 
-def audio_player(speech: Speech, request=None) -> str:
+def audio_player(speech: Speech) -> str:
     if not speech.audio.name:
         return "-"
     return format_html('<audio controls preload="none" src="{}"></audio>',
-                       signed_audio_url(speech.audio.name, request=request))
+                       signed_audio_url(speech.audio.name))
 
 
 # --- speeches ------------------------------------------------------------------------------
@@ -171,11 +171,11 @@ class SpeechAdmin(admin.ModelAdmin):
             # The form already wrote its values onto `obj`; the service compares against the stored row.
             speech = services.update_speech(
                 speech=Speech.objects.get(pk=obj.pk), text=data["text"], level=data["level"], type=data["type"],
-                tag_ids=tag_ids, audio_file=data.get("audio_upload"), actor=request.user, request=request)
+                tag_ids=tag_ids, audio_file=data.get("audio_upload"), actor=request.user)
         else:
             speech = services.create_speech(
                 text=data["text"], level=data["level"], type=data["type"], tag_ids=tag_ids,
-                audio_file=data["audio_upload"], actor=request.user, request=request)
+                audio_file=data["audio_upload"], actor=request.user)
         for field in Speech._meta.concrete_fields:
             setattr(obj, field.attname, getattr(speech, field.attname))
         obj._state.adding, obj._state.db = False, speech._state.db
@@ -198,33 +198,31 @@ class SpeechAdmin(admin.ModelAdmin):
     def add_tag(self, request, queryset):
         if tag := self._chosen(request, "tag"):
             count = services.add_tag_to_speeches(speech_ids=self._selected_ids(queryset), tag=tag,
-                                                 actor=request.user, request=request)
+                                                 actor=request.user)
             self.message_user(request, f"Tag {tag.name!r} added to {count} speech(es).", messages.SUCCESS)
 
     @admin.action(description="Remove the chosen tag from selected speeches")
     def remove_tag(self, request, queryset):
         if tag := self._chosen(request, "tag"):
             count = services.remove_tag_from_speeches(speech_ids=self._selected_ids(queryset), tag=tag,
-                                                      actor=request.user, request=request)
+                                                      actor=request.user)
             self.message_user(request, f"Tag {tag.name!r} removed from {count} speech(es).", messages.SUCCESS)
 
     @admin.action(description="Set the chosen level on selected speeches")
     def set_level(self, request, queryset):
         if level := self._chosen(request, "level"):
             count = services.set_level_of_speeches(speech_ids=self._selected_ids(queryset), level=level,
-                                                   actor=request.user, request=request)
+                                                   actor=request.user)
             self.message_user(request, f"{count} speech(es) moved to {level}.", messages.SUCCESS)
 
     @admin.action(description="Archive selected speeches (hide from practice, keep in history)")
     def archive(self, request, queryset):
-        count = services.archive_speeches(speech_ids=self._selected_ids(queryset), actor=request.user,
-                                          request=request)
+        count = services.archive_speeches(speech_ids=self._selected_ids(queryset), actor=request.user)
         self.message_user(request, f"{count} speech(es) archived.", messages.SUCCESS)
 
     @admin.action(description="Restore selected archived speeches")
     def restore(self, request, queryset):
-        count = services.restore_speeches(speech_ids=self._selected_ids(queryset), actor=request.user,
-                                          request=request)
+        count = services.restore_speeches(speech_ids=self._selected_ids(queryset), actor=request.user)
         self.message_user(request, f"{count} speech(es) restored.", messages.SUCCESS)
 
 
@@ -250,10 +248,9 @@ class TagAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             tag = services.update_tag(tag=Tag.objects.get(pk=obj.pk), name=data["name"], category=data["category"],
-                                      actor=request.user, request=request)
+                                      actor=request.user)
         else:
-            tag = services.create_tag(name=data["name"], category=data["category"], actor=request.user,
-                                      request=request)
+            tag = services.create_tag(name=data["name"], category=data["category"], actor=request.user)
         for field in Tag._meta.concrete_fields:
             setattr(obj, field.attname, getattr(tag, field.attname))
         obj._state.adding, obj._state.db = False, tag._state.db
@@ -268,9 +265,9 @@ class TagAdmin(admin.ModelAdmin):
         return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request, obj):
-        services.delete_tag(tag=obj, actor=request.user, request=request)
+        services.delete_tag(tag=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for tag in queryset:
-            services.delete_tag(tag=tag, actor=request.user, request=request)
+            services.delete_tag(tag=tag, actor=request.user)
 

@@ -8,12 +8,12 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import Forbidden, NotFound
-from config.openapi import error_response as error
-from config.pagination import page_pagination
+from core.exceptions import Forbidden, NotFound
+from core.api.openapi import error_response as error
+from core.api.pagination import page_pagination
 from content import selectors, services
 from content.audio import verify_local_signature
-from content.audio_formats import CONTENT_TYPES
+from core.audio import CONTENT_TYPES
 from content.serializers import (
     EditorSpeechFilterSerializer, EditorSpeechSerializer, EditorTagListSerializer, EditorTagSerializer,
     PracticeSetRequestSerializer, PracticeSetSerializer, PublicTagListSerializer, SpeechItemSerializer,
@@ -117,7 +117,7 @@ class EditorSpeechListApi(EditorApi):
         data = payload.validated_data
         speech = services.create_speech(
             text=data["text"], level=data["level"], type=data["type"], tag_ids=data.get("tag_ids", []),
-            audio_file=data.get("audio"), audio_key=data.get("audio_key"), actor=request.user, request=request,
+            audio_file=data.get("audio"), audio_key=data.get("audio_key"), actor=request.user,
         )
         return Response(EditorSpeechSerializer(speech, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -146,7 +146,7 @@ class EditorSpeechDetailApi(EditorApi):
         speech = services.update_speech(
             speech=speech, text=data.get("text"), level=data.get("level"), type=data.get("type"),
             tag_ids=data.get("tag_ids"), audio_file=data.get("audio"), audio_key=data.get("audio_key"),
-            actor=request.user, request=request,
+            actor=request.user,
         )
         return Response(EditorSpeechSerializer(speech, context={"request": request}).data)
 
@@ -155,7 +155,7 @@ class EditorSpeechDetailApi(EditorApi):
                    responses={204: None, **EDITOR_ERRORS, 404: error("No such speech")})
     def delete(self, request, speech_id):
         speech = selectors.editor_speech(speech_id=speech_id)
-        services.archive_speech(speech=speech, actor=request.user, request=request)
+        services.archive_speech(speech=speech, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,7 +171,7 @@ class EditorTagListApi(EditorApi):
     def post(self, request):
         payload = TagWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        tag = services.create_tag(**payload.validated_data, actor=request.user, request=request)
+        tag = services.create_tag(**payload.validated_data, actor=request.user)
         return Response(EditorTagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
 
@@ -190,7 +190,7 @@ class EditorTagDetailApi(EditorApi):
         payload = TagWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         changes = {key: value for key, value in payload.validated_data.items() if key in ("name", "category")}
-        tag = services.update_tag(tag=tag, **changes, actor=request.user, request=request)
+        tag = services.update_tag(tag=tag, **changes, actor=request.user)
         return Response(EditorTagSerializer(tag).data)
 
     @extend_schema(tags=["admin"], responses={204: None, **EDITOR_ERRORS,
@@ -198,5 +198,5 @@ class EditorTagDetailApi(EditorApi):
                                               409: error("Speeches still use the tag")})
     def delete(self, request, tag_id):
         tag = selectors.tag_with_speech_count(tag_id=tag_id)
-        services.delete_tag(tag=tag, actor=request.user, request=request)
+        services.delete_tag(tag=tag, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

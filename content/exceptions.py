@@ -1,6 +1,6 @@
 """Client-visible outcomes of the content services (turned into the error shape by config)."""
 
-from config.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable
+from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable
 
 
 class SpeechNotFound(NotFound):

@@ -1,13 +1,15 @@
 """Every write of the content app: tags, speeches, their audio, and cache invalidation.
 
-Each editor write records an audit event (actor and request passed down from the API
-view or the admin) and invalidates the content caches inside its transaction, so a
+Each editor write records an audit event (the actor is the editor the API view or the
+admin passes; IP and request id come from the request context) and invalidates the content caches inside its transaction, so a
 failing cache rolls the write back instead of leaving stale practice sets behind.
 """
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -16,9 +18,9 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services.audit import record_audit_event
-from config.exceptions import InvalidInput
-from content.audio_formats import sniff_uploaded_file
+import audit
+from core.exceptions import InvalidInput
+from core.audio import sniff_uploaded_file
 from content.cache import PUBLIC_TAGS_KEY, bump_content_generation
 from content.exceptions import (
     AudioNotInStorage, AudioStorageUnavailable, AudioTooLarge, TagInUse, TagNameTaken, UnknownTags,
@@ -26,6 +28,9 @@ from content.exceptions import (
 )
 from content.models import Level, SentenceType, Speech, SpeechTag, Tag
 from content.selectors import active_speech_count_for_tag
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 AUDIO_KEY_MAX_LENGTH = Speech._meta.get_field("audio").max_length
@@ -136,15 +141,10 @@ def _with_tags(speech: Speech) -> Speech:
     return Speech.objects.prefetch_related("tags").get(pk=speech.pk)
 
 
-def _audit(*, action: str, object_type: str, object_id: Any = "", changes: dict, actor, request) -> None:
-    record_audit_event(action=action, actor=actor, object_type=object_type, object_id=str(object_id),
-                       changes=changes, request=request)
-
-
 # --- speeches ------------------------------------------------------------------------------
 
 def create_speech(*, text: str, level: str, type: str = SentenceType.ANSWER, tag_ids: Iterable = (),
-                  audio_file=None, audio_key: str | None = None, actor=None, request=None) -> Speech:
+                  audio_file=None, audio_key: str | None = None, actor: User | None = None) -> Speech:
     """A new speech whose audio is either uploaded now (`audio_file`) or already stored (`audio_key`)."""
     _check_speech_fields(text=text, level=level, type=type)
     if (audio_file is None) == (audio_key is None):
@@ -157,8 +157,8 @@ def create_speech(*, text: str, level: str, type: str = SentenceType.ANSWER, tag
         with transaction.atomic():
             speech = Speech.objects.create(audio=audio_name, text=text.strip(), level=level, type=type)
             SpeechTag.objects.bulk_create([SpeechTag(speech=speech, tag=tag) for tag in tags])
-            _audit(action="speech.create", object_type="speech", object_id=speech.pk,
-                   changes={"after": _speech_snapshot(speech, [tag.id for tag in tags])}, actor=actor, request=request)
+            audit.record("speech.create", speech, {"after": _speech_snapshot(speech, [tag.id for tag in tags])},
+                         actor=actor)
             invalidate_content_caches()
     except BaseException:
         if uploaded:
@@ -169,7 +169,7 @@ def create_speech(*, text: str, level: str, type: str = SentenceType.ANSWER, tag
 
 def update_speech(*, speech: Speech, text: str | None = None, level: str | None = None, type: str | None = None,
                   tag_ids: Iterable | None = None, audio_file=None, audio_key: str | None = None,
-                  actor=None, request=None) -> Speech:
+                  actor: User | None = None) -> Speech:
     """Change any of text, level, type, tags (None: unchanged; empty: no tags) and audio."""
     _check_speech_fields(text=text, level=level, type=type)
     if audio_file is not None and audio_key is not None:
@@ -201,9 +201,9 @@ def update_speech(*, speech: Speech, text: str | None = None, level: str | None 
                     [SpeechTag(speech=speech, tag=tag) for tag in tags if tag.id not in old_tag_ids])
             after = _speech_snapshot(speech, new_tag_ids)
             changed = {field for field in after if after[field] != before.get(field)}
-            _audit(action="speech.update", object_type="speech", object_id=speech.pk,
-                   changes={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
-                   actor=actor, request=request)
+            audit.record("speech.update", speech,
+                         {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
+                         actor=actor)
             invalidate_content_caches()
             if speech.audio.name != old_audio:
                 transaction.on_commit(lambda: _delete_if_unreferenced(old_audio))
@@ -214,46 +214,44 @@ def update_speech(*, speech: Speech, text: str | None = None, level: str | None 
     return _with_tags(speech)
 
 
-def archive_speech(*, speech: Speech, actor=None, request=None) -> Speech:
+def archive_speech(*, speech: Speech, actor: User | None = None) -> Speech:
     """Soft-delete: the speech leaves practice sets and editor lists but stays in game history."""
     if speech.archived_at is None:
         with transaction.atomic():
             speech.archived_at = timezone.now()
             speech.save(update_fields=["archived_at", "updated_at"])
-            _audit(action="speech.archive", object_type="speech", object_id=speech.pk, changes={},
-                   actor=actor, request=request)
+            audit.record("speech.archive", speech, {}, actor=actor)
             invalidate_content_caches()
     return speech
 
 
-def _bulk_speech_change(*, action: str, speech_ids: Sequence, changes: dict, actor, request) -> None:
-    _audit(action=action, object_type="speech", changes={**changes, "speech_ids": [str(i) for i in speech_ids]},
-           actor=actor, request=request)
+def _bulk_speech_change(*, action: str, speech_ids: Sequence, changes: dict, actor: User | None) -> None:
+    audit.record(action, ("speech", ""), {**changes, "speech_ids": [str(i) for i in speech_ids]}, actor=actor)
     invalidate_content_caches()
 
 
-def archive_speeches(*, speech_ids: Sequence, actor=None, request=None) -> int:
+def archive_speeches(*, speech_ids: Sequence, actor: User | None = None) -> int:
     """Archive the given speeches that are not archived yet; returns how many changed."""
     now = timezone.now()
     with transaction.atomic():
         targets = list(Speech.objects.filter(id__in=speech_ids, archived_at__isnull=True).values_list("id", flat=True))
         Speech.objects.filter(id__in=targets).update(archived_at=now, updated_at=now)
         if targets:
-            _bulk_speech_change(action="speech.archive", speech_ids=targets, changes={}, actor=actor, request=request)
+            _bulk_speech_change(action="speech.archive", speech_ids=targets, changes={}, actor=actor)
     return len(targets)
 
 
-def restore_speeches(*, speech_ids: Sequence, actor=None, request=None) -> int:
+def restore_speeches(*, speech_ids: Sequence, actor: User | None = None) -> int:
     """Bring archived speeches back into practice sets and lists; returns how many changed."""
     with transaction.atomic():
         targets = list(Speech.objects.filter(id__in=speech_ids, archived_at__isnull=False).values_list("id", flat=True))
         Speech.objects.filter(id__in=targets).update(archived_at=None, updated_at=timezone.now())
         if targets:
-            _bulk_speech_change(action="speech.restore", speech_ids=targets, changes={}, actor=actor, request=request)
+            _bulk_speech_change(action="speech.restore", speech_ids=targets, changes={}, actor=actor)
     return len(targets)
 
 
-def add_tag_to_speeches(*, speech_ids: Sequence, tag: Tag, actor=None, request=None) -> int:
+def add_tag_to_speeches(*, speech_ids: Sequence, tag: Tag, actor: User | None = None) -> int:
     """Tag the given speeches with `tag`; returns how many did not have it yet."""
     with transaction.atomic():
         having = set(SpeechTag.objects.filter(speech_id__in=speech_ids, tag=tag).values_list("speech_id", flat=True))
@@ -262,11 +260,11 @@ def add_tag_to_speeches(*, speech_ids: Sequence, tag: Tag, actor=None, request=N
         if targets:
             Speech.objects.filter(id__in=targets).update(updated_at=timezone.now())
             _bulk_speech_change(action="speech.add_tag", speech_ids=targets, changes={"tag_id": str(tag.id)},
-                                actor=actor, request=request)
+                                actor=actor)
     return len(targets)
 
 
-def remove_tag_from_speeches(*, speech_ids: Sequence, tag: Tag, actor=None, request=None) -> int:
+def remove_tag_from_speeches(*, speech_ids: Sequence, tag: Tag, actor: User | None = None) -> int:
     """Untag the given speeches; returns how many had the tag."""
     with transaction.atomic():
         links = SpeechTag.objects.filter(speech_id__in=speech_ids, tag=tag)
@@ -275,11 +273,11 @@ def remove_tag_from_speeches(*, speech_ids: Sequence, tag: Tag, actor=None, requ
         if targets:
             Speech.objects.filter(id__in=targets).update(updated_at=timezone.now())
             _bulk_speech_change(action="speech.remove_tag", speech_ids=targets, changes={"tag_id": str(tag.id)},
-                                actor=actor, request=request)
+                                actor=actor)
     return len(targets)
 
 
-def set_level_of_speeches(*, speech_ids: Sequence, level: str, actor=None, request=None) -> int:
+def set_level_of_speeches(*, speech_ids: Sequence, level: str, actor: User | None = None) -> int:
     """Move the given speeches to another level; returns how many changed."""
     _check_speech_fields(text=None, level=level, type=None)
     with transaction.atomic():
@@ -287,7 +285,7 @@ def set_level_of_speeches(*, speech_ids: Sequence, level: str, actor=None, reque
         Speech.objects.filter(id__in=targets).update(level=level, updated_at=timezone.now())
         if targets:
             _bulk_speech_change(action="speech.set_level", speech_ids=targets, changes={"level": level},
-                                actor=actor, request=request)
+                                actor=actor)
     return len(targets)
 
 
@@ -315,15 +313,14 @@ def _ensure_name_free(name: str, *, except_tag: Tag | None = None) -> None:
         raise TagNameTaken(f"A tag named {name!r} already exists.")
 
 
-def create_tag(*, name: str, category: str | None = None, actor=None, request=None) -> Tag:
+def create_tag(*, name: str, category: str | None = None, actor: User | None = None) -> Tag:
     """A new tag; 409 when the name is taken, whatever its case."""
     name, category = _clean_tag_name(name), _clean_category(category)
     _ensure_name_free(name)
     try:
         with transaction.atomic():
             tag = Tag.objects.create(name=name, category=category)
-            _audit(action="tag.create", object_type="tag", object_id=tag.pk,
-                   changes={"after": {"name": name, "category": category}}, actor=actor, request=request)
+            audit.record("tag.create", tag, {"after": {"name": name, "category": category}}, actor=actor)
             invalidate_content_caches()
     except IntegrityError:  # created by someone else between the check and the insert
         raise TagNameTaken(f"A tag named {name!r} already exists.") from None
@@ -331,7 +328,7 @@ def create_tag(*, name: str, category: str | None = None, actor=None, request=No
     return tag
 
 
-def update_tag(*, tag: Tag, name: str | None = None, category: Any = UNCHANGED, actor=None, request=None) -> Tag:
+def update_tag(*, tag: Tag, name: str | None = None, category: Any = UNCHANGED, actor: User | None = None) -> Tag:
     """Rename and/or recategorise a tag (`category=None` clears it)."""
     before = {"name": tag.name, "category": tag.category}
     if name is not None:
@@ -344,23 +341,21 @@ def update_tag(*, tag: Tag, name: str | None = None, category: Any = UNCHANGED, 
         with transaction.atomic():
             tag.save()
             changed = [field for field in after if after[field] != before[field]]
-            _audit(action="tag.update", object_type="tag", object_id=tag.pk,
-                   changes={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
-                   actor=actor, request=request)
+            audit.record("tag.update", tag,
+                         {"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}},
+                         actor=actor)
             invalidate_content_caches()
     except IntegrityError:
         raise TagNameTaken(f"A tag named {tag.name!r} already exists.") from None
     return tag
 
 
-def delete_tag(*, tag: Tag, actor=None, request=None) -> None:
+def delete_tag(*, tag: Tag, actor: User | None = None) -> None:
     """Delete a tag no active speech uses (409 otherwise); links from archived speeches go with it."""
     in_use = active_speech_count_for_tag(tag=tag)
     if in_use:
         raise TagInUse(f"{in_use} speech(es) still use the tag {tag.name!r}; remove it from them first.")
     with transaction.atomic():
-        tag_id = tag.pk
-        _audit(action="tag.delete", object_type="tag", object_id=tag_id,
-               changes={"before": {"name": tag.name, "category": tag.category}}, actor=actor, request=request)
+        audit.record("tag.delete", tag, {"before": {"name": tag.name, "category": tag.category}}, actor=actor)
         tag.delete()
         invalidate_content_caches()

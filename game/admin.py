@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from game.models import GameResult, GameSession
 
 # Sessions are the learners' record: staff may look, nobody edits them by hand.

@@ -4,8 +4,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import error_response
-from config.pagination import page_pagination
+from core.api.openapi import error_response
+from core.api.pagination import page_pagination
 from game import rules, selectors, services
 from game.serializers import (
     ProgressSerializer,
@@ -31,7 +31,7 @@ UNAUTHENTICATED = (401, "Missing or invalid access token.")
 class SessionsApi(APIView):
     """POST saves a finished session; GET lists the caller's history."""
 
-    # One path, two budgets (config.ratelimit accepts a per-method dict).
+    # One path, two budgets (core.api.ratelimit accepts a per-method dict).
     rate_limit_scope = {"POST": "session_save", "GET": "history"}
     pagination_class = page_pagination("sessions", default_limit=20, max_limit=100)
 

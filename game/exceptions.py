@@ -1,6 +1,6 @@
 """The game app's client-visible failures, each with its own machine code."""
 
-from config.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class SessionInvalid(InvalidInput):

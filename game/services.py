@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config import metrics
+from core.observability import metrics
 from content.models import Speech, Tag
 from game.exceptions import IdempotencyKeyReused, InvalidIdempotencyKey, SessionInvalid, SpeechNotFound, TagNotFound
 from game.models import GameMode, GameResult, GameSession, SessionSubmission, UserResponse

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from imports import admin_wizard, services
 from imports.models import UploadedFile, UploadSession
 

@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 from imports import selectors, services
 from imports.exceptions import CsvRowsInvalid
 from imports.forms import AudioUploadForm, CsvUploadForm
@@ -46,7 +46,7 @@ def upload_audio_view(model_admin, request):
     if request.method == "POST" and form.is_valid():
         try:
             result = services.upload_audio_files(user=request.user, files=form.cleaned_data["files"],
-                                                 session_id=session.id if session else None, request=request)
+                                                 session_id=session.id if session else None)
         except DomainError as exc:
             messages.error(request, f"Nothing was uploaded. {exc.detail}")
             file_errors = exc.errors if isinstance(exc.errors, list) else []
@@ -96,7 +96,7 @@ def confirm_view(model_admin, request, session_id):
     if request.method != "POST":
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[session_id]))
     try:
-        result = services.import_staged_csv(user=request.user, session_id=session_id, request=request)
+        result = services.import_staged_csv(user=request.user, session_id=session_id)
     except DomainError as exc:
         messages.error(request, f"Nothing was imported. {exc.detail}")
         step = "wizard" if exc.status_code == 404 else "csv"

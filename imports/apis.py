@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.openapi import error_response as _error
+from core.api.openapi import error_response as _error
 from content.serializers import EditorSpeechFilterSerializer
 from imports import selectors, services
 from imports.serializers import (
@@ -52,7 +52,7 @@ class ImportAudioApi(APIView):
         serializer.is_valid(raise_exception=True)
         result = services.upload_audio_files(
             user=request.user, files=serializer.validated_data["files"],
-            session_id=serializer.validated_data.get("upload_session_id") or None, request=request,
+            session_id=serializer.validated_data.get("upload_session_id") or None,
         )
         return Response(ImportUploadResultSerializer(result, context={"request": request}).data)
 
@@ -92,7 +92,7 @@ class ImportCsvApi(APIView):
         result = services.import_csv(
             user=request.user, session_id=serializer.validated_data["upload_session_id"],
             csv_data=services.read_csv_upload(upload), csv_name=upload.name or "",
-            dry_run=serializer.validated_data["dry_run"], source="api", request=request,
+            dry_run=serializer.validated_data["dry_run"], source="api",
         )
         return Response(ImportResultSerializer(result).data)
 

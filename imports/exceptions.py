@@ -1,6 +1,6 @@
 """What can go wrong in an import, as the API, the admin wizard and the command report it."""
 
-from config.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
 
 
 class UploadSessionNotFound(NotFound):

@@ -23,6 +23,8 @@ class UploadSession(models.Model):
     pending_csv = models.TextField(blank=True, default="")
     pending_csv_name = models.CharField(max_length=255, blank=True, default="")
 
+    audit_type = "upload_session"
+
     class Meta:
         ordering = ["-created_at"]
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
-from content.audio_formats import CONTENT_TYPES
+from core.audio import CONTENT_TYPES
 from imports.exceptions import StorageUnavailable
 
 logger = logging.getLogger(__name__)

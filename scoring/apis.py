@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scoring import services
-from config.openapi import error_response as _error
+from core.api.openapi import error_response as _error
 from scoring.serializers import ScoringResultSerializer, SpeechScoreRequestSerializer
 from scoring.uploads import keep_uploads_in_memory
 

@@ -1,7 +1,7 @@
 """Turn an uploaded recording into 16 kHz mono PCM and refuse audio too poor to score.
 
 Decoding happens in memory with PyAV (FFmpeg's decoders), so the learner's recording
-never touches the disk. The format is judged by the bytes (`content.audio_formats`),
+never touches the disk. The format is judged by the bytes (`core.audio`),
 never by the file name or the client's content type.
 
 Quality checks, in order (each failure is an `AudioQualityError` with a `reason`):
@@ -24,7 +24,7 @@ from array import array
 import av
 from pocketsphinx import Vad
 
-from content.audio_formats import HEAD_BYTES, detect_audio_format
+from core.audio import HEAD_BYTES, detect_audio_format
 from scoring.providers.base import SAMPLE_RATE, AudioQualityError, PcmAudio
 
 MIN_AUDIO_SECONDS = 0.3

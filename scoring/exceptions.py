@@ -1,6 +1,6 @@
 """The scoring app's client-visible failures, each with its own machine code."""
 
-from config.exceptions import InvalidInput, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from core.exceptions import InvalidInput, PayloadTooLarge, ServiceUnavailable, Unprocessable
 
 
 class InvalidAudio(InvalidInput):

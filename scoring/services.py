@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 
-from config import metrics
+from core.observability import metrics
 from scoring.audio import AudioDecodeError, check_quality, decode_audio
 from scoring.exceptions import (
     AudioQualityTooLow,

@@ -1,8 +1,8 @@
 """Every write and business rule of the accounts app (split by topic, re-exported here)."""
 
-from accounts.services.audit import record_audit_event
 from accounts.services.auth import (
-    admin_password_reset, change_password, delete_account, login, normalise_email, register_user,
+    admin_password_reset, change_password, delete_account, login, record_admin_creation, record_admin_edit,
+    register_user,
 )
 from accounts.services.profile import update_profile
 from accounts.services.social import social_sign_in
@@ -12,6 +12,6 @@ from accounts.services.tokens import (
 
 __all__ = [
     "TokenPair", "admin_password_reset", "change_password", "delete_account", "login", "logout",
-    "normalise_email", "purge_ended_sessions", "record_audit_event", "register_user", "revoke_session",
+    "purge_ended_sessions", "record_admin_creation", "record_admin_edit", "register_user", "revoke_session",
     "rotate_refresh_token", "session_id_of", "social_sign_in", "update_profile",
 ]

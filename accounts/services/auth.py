@@ -8,17 +8,13 @@ from django.db import IntegrityError, transaction
 from accounts.exceptions import (
     AccountDisabled, EmailTaken, InvalidCredentials, PasswordNotSet, WeakPassword, WrongPassword,
 )
-from accounts.models import AuthProvider, User
+import audit
+from accounts.models import AuthProvider, User, normalise_email
 from accounts.services import lockout
-from accounts.services.audit import record_audit_event
 from accounts.services.tokens import (
     TokenPair, blacklist_all_refresh_tokens, revoke_other_sessions, start_session,
 )
-from config import metrics
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+from core.observability import metrics
 
 
 def _check_password_strength(password: str, *, user: User, field: str) -> None:
@@ -28,7 +24,7 @@ def _check_password_strength(password: str, *, user: User, field: str) -> None:
         raise WeakPassword(errors={field: list(exc.messages)}) from exc
 
 
-def register_user(*, email: str, password: str, name: str, request=None) -> tuple[User, TokenPair]:
+def register_user(*, email: str, password: str, name: str) -> tuple[User, TokenPair]:
     email = normalise_email(email)
     _check_password_strength(password, user=User(email=email, name=name), field="password")
     if User.objects.filter(email__iexact=email).exists():
@@ -37,16 +33,15 @@ def register_user(*, email: str, password: str, name: str, request=None) -> tupl
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name,
                                             auth_provider=AuthProvider.EMAIL)
-            record_audit_event(action="user.register", actor=user, object_type="user", object_id=str(user.pk),
-                               changes={"auth_provider": AuthProvider.EMAIL}, request=request)
-            pair = start_session(user=user, auth_method=AuthProvider.EMAIL, request=request)
+            audit.record("user.register", user, {"auth_provider": AuthProvider.EMAIL}, actor=user)
+            pair = start_session(user=user, auth_method=AuthProvider.EMAIL)
     except IntegrityError as exc:  # a concurrent registration of the same email won
         raise EmailTaken() from exc
     metrics.record_registration(method=AuthProvider.EMAIL)
     return user, pair
 
 
-def login(*, email: str, password: str, request=None) -> tuple[User, TokenPair]:
+def login(*, email: str, password: str) -> tuple[User, TokenPair]:
     """Password login with lockout; unknown email and wrong password fail alike."""
     email = normalise_email(email)
     lockout.ensure_not_locked(email=email)
@@ -61,64 +56,67 @@ def login(*, email: str, password: str, request=None) -> tuple[User, TokenPair]:
     if not authenticated:
         with transaction.atomic():
             failures = lockout.register_failure(email=email)
-            record_audit_event(action="user.login_failed", actor=user, actor_email=email, object_type="user",
-                               object_id=str(user.pk) if user else "", changes={"failures": failures},
-                               request=request)
+            target = user or ("user", "")
+            audit.record("user.login_failed", target, {"failures": failures}, actor=user, actor_email=email)
             if failures == settings.LOGIN_LOCKOUT_ATTEMPTS:
-                record_audit_event(action="user.locked_out", actor=user, actor_email=email, object_type="user",
-                                   object_id=str(user.pk) if user else "",
-                                   changes={"failures": failures,
-                                            "window_seconds": settings.LOGIN_LOCKOUT_WINDOW_SECONDS},
-                                   request=request)
+                audit.record("user.locked_out", target,
+                             {"failures": failures, "window_seconds": settings.LOGIN_LOCKOUT_WINDOW_SECONDS},
+                             actor=user, actor_email=email)
         raise InvalidCredentials()
 
     if not user.is_active:
         raise AccountDisabled()
     lockout.reset(email=email)
     with transaction.atomic():
-        record_audit_event(action="user.login", actor=user, object_type="user", object_id=str(user.pk),
-                           changes={"method": AuthProvider.EMAIL}, request=request)
-        pair = start_session(user=user, auth_method=AuthProvider.EMAIL, request=request)
+        audit.record("user.login", user, {"method": AuthProvider.EMAIL}, actor=user)
+        pair = start_session(user=user, auth_method=AuthProvider.EMAIL)
     return user, pair
 
 
 def change_password(*, user: User, current_password: str, new_password: str,
-                    current_session_id: str | None = None, request=None) -> None:
+                    current_session_id: str | None = None) -> None:
     """Set a new password and sign every other device out; this device stays signed in."""
     if not user.has_usable_password():
         raise PasswordNotSet()
     lockout.ensure_not_locked(email=user.email)
     if not user.check_password(current_password):
         lockout.register_failure(email=user.email)
-        record_audit_event(action="user.password_change_failed", actor=user, object_type="user",
-                           object_id=str(user.pk), request=request)
+        audit.record("user.password_change_failed", user, actor=user)
         raise WrongPassword(errors={"current_password": [WrongPassword.detail]})
     _check_password_strength(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
         revoked = revoke_other_sessions(user=user, keep_session_id=current_session_id)
-        record_audit_event(action="user.password_change", actor=user, object_type="user", object_id=str(user.pk),
-                           changes={"other_sessions_revoked": revoked}, request=request)
+        audit.record("user.password_change", user, {"other_sessions_revoked": revoked}, actor=user)
     lockout.reset(email=user.email)
 
 
-def admin_password_reset(*, user: User, request=None) -> None:
+def admin_password_reset(*, user: User, actor: User | None = None) -> None:
     """After staff set a new password in the admin: every device of the account is signed out."""
     with transaction.atomic():
         revoked = revoke_other_sessions(user=user)
-        record_audit_event(action="user.password_reset_by_admin", object_type="user", object_id=str(user.pk),
-                           changes={"sessions_revoked": revoked}, request=request)
+        audit.record("user.password_reset_by_admin", user, {"sessions_revoked": revoked}, actor=actor)
 
 
-def delete_account(*, user: User, actor: User | None = None, request=None) -> None:
+def record_admin_creation(*, user: User) -> None:
+    """Staff created the account in the admin (the admin's own form saved it)."""
+    audit.record("user.admin_create", user, {"email": user.email})
+
+
+def record_admin_edit(*, user: User, before: dict, after: dict) -> None:
+    """Staff changed the account in the admin; `before`/`after` hold only the changed fields."""
+    audit.record("user.admin_update", user, {"before": before, "after": after})
+
+
+def delete_account(*, user: User, actor: User | None = None) -> None:
     """Delete the user and everything they own; their refresh tokens stop working.
 
     `actor` is who deletes (staff in the admin); by default the user themself.
     """
     with transaction.atomic():
-        record_audit_event(action="user.delete", actor=actor or user, object_type="user", object_id=str(user.pk),
-                           changes={"email": user.email, "auth_provider": user.auth_provider}, request=request)
+        audit.record("user.delete", user, {"email": user.email, "auth_provider": user.auth_provider},
+                     actor=actor or user)
         revoke_other_sessions(user=user)
         blacklist_all_refresh_tokens(user=user)
         user.delete()

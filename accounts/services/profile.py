@@ -1,12 +1,12 @@
 """Changes to a user's own profile."""
 
+import audit
 from accounts.models import User
-from accounts.services.audit import record_audit_event
 
 EDITABLE_FIELDS = ("name", "avatar_url", "timezone")
 
 
-def update_profile(*, user: User, changes: dict, request=None) -> User:
+def update_profile(*, user: User, changes: dict) -> User:
     """Apply validated `changes` (any of name, avatar_url, timezone) and audit what changed."""
     before, after = {}, {}
     for field in EDITABLE_FIELDS:
@@ -16,6 +16,5 @@ def update_profile(*, user: User, changes: dict, request=None) -> User:
             setattr(user, field, changes[field])
     if after:
         user.save(update_fields=[*after, "updated_at"])
-        record_audit_event(action="user.profile_update", actor=user, object_type="user", object_id=str(user.pk),
-                           changes={"before": before, "after": after}, request=request)
+        audit.record("user.profile_update", user, {"before": before, "after": after}, actor=user)
     return user

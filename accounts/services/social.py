@@ -3,11 +3,11 @@
 from django.db import IntegrityError, transaction
 
 from accounts.exceptions import AccountDisabled, EmailNotVerified, SocialEmailMissing
+import audit
 from accounts.models import User
-from accounts.services.audit import record_audit_event
 from accounts.services.tokens import TokenPair, start_session
 from accounts.social import SocialIdentity, verify_social_token
-from config import metrics
+from core.observability import metrics
 
 
 def _find_user(identity: SocialIdentity) -> User | None:
@@ -29,7 +29,7 @@ def _create_user(identity: SocialIdentity, name: str) -> User:
                                     auth_provider=identity.provider, auth_provider_id=identity.subject)
 
 
-def social_sign_in(*, provider: str, token: str, name: str = "", request=None) -> tuple[User, TokenPair, bool]:
+def social_sign_in(*, provider: str, token: str, name: str = "") -> tuple[User, TokenPair, bool]:
     """Verify the provider token, then sign the matching account in or create it.
 
     Matches first by provider account id, then by verified email. Returns (user, tokens, created).
@@ -52,11 +52,9 @@ def social_sign_in(*, provider: str, token: str, name: str = "", request=None) -
             user.auth_provider_id = identity.subject
             user.save(update_fields=["auth_provider_id", "updated_at"])
         if created:
-            record_audit_event(action="user.register", actor=user, object_type="user", object_id=str(user.pk),
-                               changes={"auth_provider": provider}, request=request)
-        record_audit_event(action="user.login", actor=user, object_type="user", object_id=str(user.pk),
-                           changes={"method": provider}, request=request)
-        pair = start_session(user=user, auth_method=provider, request=request)
+            audit.record("user.register", user, {"auth_provider": provider}, actor=user)
+        audit.record("user.login", user, {"method": provider}, actor=user)
+        pair = start_session(user=user, auth_method=provider)
     if created:
         metrics.record_registration(method=provider)
     return user, pair, created

@@ -22,10 +22,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.exceptions import InvalidRefreshToken, SessionNotFound
+from accounts.exceptions import DeviceSessionNotFound, InvalidRefreshToken
 from accounts.models import AuthProvider, DeviceSession, User
-from accounts.request_meta import client_ip, user_agent
-from accounts.services.audit import record_audit_event
+import audit
+from core.http import context
 
 SESSION_CLAIM = "sid"
 _REVOKED_KEY = "accounts:revoked-session:{}"
@@ -50,11 +50,12 @@ def _issue(user: User, session: DeviceSession) -> tuple[RefreshToken, TokenPair]
     return refresh, TokenPair(access_token=str(refresh.access_token), refresh_token=str(refresh), session=session)
 
 
-def start_session(*, user: User, auth_method: str = AuthProvider.EMAIL, request=None) -> TokenPair:
-    """Sign `user` in on a new device: a new session and its first token pair."""
+def start_session(*, user: User, auth_method: str = AuthProvider.EMAIL) -> TokenPair:
+    """Sign `user` in on a new device (the calling one): a new session and its first token pair."""
     now = timezone.now()
-    session = DeviceSession(user=user, auth_method=auth_method, user_agent=user_agent(request),
-                            ip=client_ip(request), created_at=now, last_used_at=now)
+    caller = context.current()
+    session = DeviceSession(user=user, auth_method=auth_method, user_agent=caller.user_agent, ip=caller.ip,
+                            created_at=now, last_used_at=now)
     _, pair = _issue(user, session)
     session.save()
     return pair
@@ -77,16 +78,16 @@ def _session_id(token: RefreshToken) -> uuid.UUID:
 
 def _live_session_for(token: RefreshToken) -> DeviceSession:
     """The session `token` belongs to, locked, if the token is its newest and the user may sign in."""
-    session = (DeviceSession.objects.select_for_update().select_related("user")
+    session = (DeviceSession.objects.active().select_for_update().select_related("user")
                .filter(pk=_session_id(token)).first())
-    if (session is None or not session.is_active or not session.user.is_active
+    if (session is None or not session.user.is_active
             or str(session.user_id) != str(token.get(jwt_settings.USER_ID_CLAIM))
             or session.current_jti != token[jwt_settings.JTI_CLAIM]):
         raise InvalidRefreshToken()
     return session
 
 
-def rotate_refresh_token(*, refresh_token: str, request=None) -> TokenPair:
+def rotate_refresh_token(*, refresh_token: str) -> TokenPair:
     """Exchange a refresh token for a new pair; the used token is blacklisted."""
     token = _load_refresh(refresh_token)
     with transaction.atomic():
@@ -94,8 +95,9 @@ def rotate_refresh_token(*, refresh_token: str, request=None) -> TokenPair:
         token.blacklist()
         _, pair = _issue(session.user, session)
         session.last_used_at = timezone.now()
-        session.ip = client_ip(request) or session.ip
-        session.user_agent = user_agent(request) or session.user_agent
+        caller = context.current()
+        session.ip = caller.ip or session.ip
+        session.user_agent = caller.user_agent or session.user_agent
         session.save(update_fields=["current_jti", "expires_at", "last_used_at", "ip", "user_agent"])
     return pair
 
@@ -137,28 +139,23 @@ def is_session_revoked(session_id: str) -> bool:
         return False
 
 
-def logout(*, refresh_token: str, request=None) -> None:
+def logout(*, refresh_token: str) -> None:
     """End the device session the refresh token belongs to."""
     token = _load_refresh(refresh_token)
     with transaction.atomic():
         session = _live_session_for(token)
         _revoke([session])
-        record_audit_event(action="user.logout", actor=session.user, object_type="device_session",
-                           object_id=str(session.pk), request=request)
+        audit.record("user.logout", session, actor=session.user)
 
 
-def revoke_session(*, user: User, session_id: uuid.UUID, actor: User | None = None, request=None) -> None:
+def revoke_session(*, user: User, session_id: uuid.UUID, actor: User | None = None) -> None:
     """Sign one of the user's devices out; its refresh tokens stop working. `actor`: staff, if not the user."""
     with transaction.atomic():
-        session = (DeviceSession.objects.select_for_update()
-                   .filter(pk=session_id, user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
-                   .first())
+        session = DeviceSession.objects.active().select_for_update().filter(pk=session_id, user=user).first()
         if session is None:
-            raise SessionNotFound()
+            raise DeviceSessionNotFound()
         _revoke([session])
-        record_audit_event(action="session.revoke", actor=actor or user, object_type="device_session",
-                           object_id=str(session.pk), changes={"user_agent": session.user_agent},
-                           request=request)
+        audit.record("session.revoke", session, {"user_agent": session.user_agent}, actor=actor or user)
 
 
 def revoke_other_sessions(*, user: User, keep_session_id: str | None = None) -> int:

@@ -7,9 +7,6 @@ from accounts.models import AuthProvider
 from accounts.social import facebook, oidc
 from accounts.social.identity import SocialIdentity
 
-SOCIAL_PROVIDERS = (AuthProvider.GOOGLE, AuthProvider.APPLE, AuthProvider.FACEBOOK)
-
-
 def verify_social_token(*, provider: str, token: str) -> SocialIdentity:
     """The identity a provider token proves, or a domain error (400/401/503)."""
     if provider == AuthProvider.GOOGLE:
@@ -29,4 +26,4 @@ def verify_social_token(*, provider: str, token: str) -> SocialIdentity:
     raise ProviderNotConfigured(f"Sign-in with '{provider}' is not supported.")
 
 
-__all__ = ["SOCIAL_PROVIDERS", "SocialIdentity", "verify_social_token"]
+__all__ = ["SocialIdentity", "verify_social_token"]

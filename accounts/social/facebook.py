@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 
 from accounts.exceptions import ProviderUnavailable, SocialTokenInvalid
+from accounts.models import normalise_email
 from accounts.social.identity import SocialIdentity
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def verify_access_token(*, token: str) -> SocialIdentity:
         provider="facebook",
         subject=user_id,
         # Facebook only returns an email the person has confirmed.
-        email=str(profile.get("email") or "").strip().lower(),
+        email=normalise_email(str(profile.get("email") or "")),
         email_verified=bool(profile.get("email")),
         name=str(profile.get("name") or "").strip(),
     )

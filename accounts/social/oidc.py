@@ -13,6 +13,7 @@ from jwt import PyJWKClient
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError
 
 from accounts.exceptions import ProviderUnavailable, SocialTokenInvalid
+from accounts.models import normalise_email
 from accounts.social.identity import SocialIdentity
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def verify_id_token(*, provider: str, token: str, jwks_url: str, audiences: list
     return SocialIdentity(
         provider=provider,
         subject=str(claims["sub"]),
-        email=str(claims.get("email") or "").strip().lower(),
+        email=normalise_email(str(claims.get("email") or "")),
         email_verified=_as_bool(claims.get("email_verified", False)),
         name=str(claims.get("name") or "").strip(),
     )

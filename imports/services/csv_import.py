@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import record_audit_event
-from config import metrics
+import audit
+from core.observability import metrics
 from content.models import Speech, SpeechTag, Tag
 from content.services import invalidate_content_caches
 from imports import objects
@@ -111,7 +111,7 @@ def _session_files(session: UploadSession) -> dict[str, UploadedFile]:
 
 
 def import_csv(*, user, session_id, csv_data: bytes, csv_name: str = "", dry_run: bool = False,
-               source: str = "api", request=None, progress: objects.Progress = None) -> ImportResult:
+               source: str = "api", progress: objects.Progress = None) -> ImportResult:
     """Validate the CSV against the session's files; unless `dry_run`, create every speech or none."""
     session = live_upload_session(session_id)
     if session.state != UploadSession.State.OPEN:
@@ -120,7 +120,7 @@ def import_csv(*, user, session_id, csv_data: bytes, csv_name: str = "", dry_run
     if dry_run:
         return ImportResult(session_id=session.id, dry_run=True, plan=plan)
     return _execute(user=user, session_id=session.id, plan=plan, csv_name=csv_name, source=source,
-                    request=request, progress=progress)
+                    progress=progress)
 
 
 def _ensure_tags(names: list[str]) -> dict[str, Tag]:
@@ -137,7 +137,7 @@ def _ensure_tags(names: list[str]) -> dict[str, Tag]:
     return tags
 
 
-def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, request,
+def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str,
              progress: objects.Progress) -> ImportResult:
     copies: list[str] = []
     committed = False
@@ -175,12 +175,9 @@ def _execute(*, user, session_id, plan: ImportPlan, csv_name: str, source: str, 
             session.imported_at = timezone.now()
             session.pending_csv = ""
             session.save(update_fields=["state", "imported_at", "pending_csv"])
-            record_audit_event(
-                action="import.csv_imported", actor=user, object_type="upload_session", object_id=str(session.id),
-                changes={"source": source, "csv_filename": csv_name, "speeches_created": len(speeches),
-                         "tags_created": plan.new_tags},
-                request=request,
-            )
+            audit.record("import.csv_imported", session,
+                         {"source": source, "csv_filename": csv_name, "speeches_created": len(speeches),
+                          "tags_created": plan.new_tags}, actor=user)
             invalidate_content_caches()
             originals = [upload.storage_key for upload in files.values()]
             transaction.on_commit(lambda: _delete_originals(originals), robust=True)

@@ -11,9 +11,9 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import record_audit_event
-from config import metrics
-from content.audio_formats import sniff_uploaded_file
+import audit
+from core.observability import metrics
+from core.audio import sniff_uploaded_file
 from imports import objects
 from imports.exceptions import AudioFileTooLarge, InvalidAudioFile, NoFilesUploaded, UploadSessionClosed
 from imports.models import UploadedFile, UploadSession
@@ -105,7 +105,7 @@ def _unique_name(name: str, taken: set[str]) -> str:
     return f"{path.stem}_{counter}{path.suffix}"
 
 
-def upload_audio_files(*, user, files: Sequence[File], session_id=None, request=None,
+def upload_audio_files(*, user, files: Sequence[File], session_id=None,
                        progress: objects.Progress = None) -> UploadResult:
     """Store audio files in a new upload session, or add them to an open one.
 
@@ -140,10 +140,8 @@ def upload_audio_files(*, user, files: Sequence[File], session_id=None, request=
                              storage_key=key, size_bytes=item.size, format=item.format)
                 for name, key, item in zip(names, stored_keys, checked)
             ])
-            record_audit_event(
-                action="import.audio_uploaded", actor=user, object_type="upload_session", object_id=str(session.id),
-                changes={"files": len(uploaded), "bytes": sum(item.size for item in checked)}, request=request,
-            )
+            audit.record("import.audio_uploaded", session,
+                         {"files": len(uploaded), "bytes": sum(item.size for item in checked)}, actor=user)
     except BaseException:
         objects.delete_quietly(stored_keys)
         raise

@@ -20,7 +20,7 @@ def stage_csv(*, user, session_id, csv_data: bytes, csv_name: str) -> ImportResu
     return result
 
 
-def import_staged_csv(*, user, session_id, request=None) -> ImportResult:
+def import_staged_csv(*, user, session_id) -> ImportResult:
     session = live_upload_session(session_id)
     if session.state != UploadSession.State.OPEN:
         raise UploadSessionClosed()
@@ -28,4 +28,4 @@ def import_staged_csv(*, user, session_id, request=None) -> ImportResult:
         raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
                          code="no_staged_csv")
     return import_csv(user=user, session_id=session.id, csv_data=session.pending_csv.encode(),
-                      csv_name=session.pending_csv_name, source="admin", request=request)
+                      csv_name=session.pending_csv_name, source="admin")

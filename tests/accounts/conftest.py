@@ -11,7 +11,7 @@ FACEBOOK_APP_SECRET = "fb-test-app-secret"
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
-    """The per-IP API rate limits (tested in tests/config) would answer 429 before the account
+    """The per-IP API rate limits (tested in tests/core) would answer 429 before the account
     lockout these tests exercise; every test request comes from 127.0.0.1."""
     settings.RATE_LIMIT_ENABLED = False
 

@@ -3,7 +3,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from accounts.models import AuditLog, DeviceSession, User
+from accounts.models import DeviceSession, User
+from audit.models import AuditLog
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import LOGIN, LOGOUT, ME, REFRESH, REGISTER, client_for, login
 

@@ -3,7 +3,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import LOGIN
 

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/users/me"

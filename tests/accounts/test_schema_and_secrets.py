@@ -3,7 +3,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from game.models import GameResult, GameSession
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, SESSIONS, client_for

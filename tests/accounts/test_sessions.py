@@ -8,7 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import AuditLog, DeviceSession, User
+from accounts.models import DeviceSession, User
+from audit.models import AuditLog
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import LOGIN, LOGOUT, PASSWORD, REFRESH, SESSIONS, client_for, login
 

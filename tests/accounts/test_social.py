@@ -5,7 +5,8 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import AuditLog, DeviceSession, User
+from accounts.models import DeviceSession, User
+from audit.models import AuditLog
 from tests.accounts.conftest import APPLE_CLIENT_IDS, FACEBOOK_APP_ID, GOOGLE_CLIENT_IDS
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import LOGIN, ME, SOCIAL, client_for

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from content.demo.sentences import SENTENCES, clip_name
 from content.models import Speech, Tag
 from content.seeding import AUDIO_DIR

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from content.audio_formats import detect_audio_format, sniff_uploaded_file
+from core.audio import detect_audio_format, sniff_uploaded_file
 from tests.content.factories import EMPTY_WAV
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from config.settings import s3_storage_options
 from content import selectors
 from content.demo.sentences import SENTENCES, clip_name

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from content.models import SpeechTag, Tag
 from tests.conftest import bearer
 from tests.content.factories import SpeechFactory, TagFactory

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from content.models import Speech, Tag
 from imports.models import UploadSession
 from tests.imports.helpers import csv_bytes, csv_file, stored_keys, wav_file

@@ -5,7 +5,7 @@ import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from imports.models import UploadedFile, UploadSession
 from tests.accounts.factories import StaffUserFactory
 from tests.conftest import bearer

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from content.models import Speech, Tag
 from imports.models import UploadSession
 from tests.accounts.factories import StaffUserFactory, UserFactory

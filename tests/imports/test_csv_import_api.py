@@ -8,7 +8,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from audit.models import AuditLog
 from content.models import Speech, Tag
 from imports import objects
 from imports.models import UploadSession

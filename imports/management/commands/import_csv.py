@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
+from core.http.context import command_context
 from imports.services import import_directory
 
 
@@ -35,8 +36,9 @@ class Command(BaseCommand):
             return bar.update
 
         try:
-            result = import_directory(user=actor, audio_dir=audio_dir, csv_data=csv.read_bytes(), csv_name=csv.name,
-                                      dry_run=dry_run, progress=progress)
+            with command_context("import_csv", actor=actor):
+                result = import_directory(user=actor, audio_dir=audio_dir, csv_data=csv.read_bytes(),
+                                          csv_name=csv.name, dry_run=dry_run, progress=progress)
         except DomainError as exc:
             for item in exc.errors if isinstance(exc.errors, list) else []:
                 where = f"row {item['row']}" if "row" in item else item.get("filename", "")

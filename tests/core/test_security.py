@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
+from tests.core.fresh_django import PRODUCTION_ENV, run_django, settings_in
 
 pytestmark = pytest.mark.django_db
 
@@ -283,7 +283,7 @@ def test_sentry_events_from_requests_leave_out_cookies_and_addresses(sentry_inbo
     crash_in_a_request = (
         "import sentry_sdk\n"
         "from django.test import Client, override_settings\n"
-        "with override_settings(ROOT_URLCONF='tests.config.urls'):\n"
+        "with override_settings(ROOT_URLCONF='tests.core.urls'):\n"
         "    response = Client(REMOTE_ADDR='203.0.113.77').get(\n"
         "        '/api/v1/raise/crash', secure=True, HTTP_COOKIE='sessionid=cookie-secret-123',\n"
         "        HTTP_X_FORWARDED_FOR='198.51.100.66')\n"

@@ -16,14 +16,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from config import metrics
-from config.client_ip import client_ip
+from core.observability import metrics
+from core.http.client_ip import client_ip
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, UserFactory
-from tests.config.fresh_django import PRODUCTION_ENV, run_django, settings_in
-from tests.config.ratelimit_urls import scoped
+from tests.core.fresh_django import PRODUCTION_ENV, run_django, settings_in
+from tests.core.ratelimit_urls import scoped
 from tests.conftest import bearer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.ratelimit_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.ratelimit_urls")]
 
 SPEC_LIMITS = {
     "login": "10/m", "register": "5/m", "practice_set": "60/m", "session_save": "60/m",
@@ -310,7 +310,7 @@ def test_requests_are_served_when_the_redis_counter_store_is_down(caplog, clock)
 
     with override_settings(CACHES=unreachable_redis,
                            RATE_LIMITS={**django_settings.RATE_LIMITS, "login": "2/h"}):
-        with caplog.at_level(logging.WARNING, logger="config.ratelimit"):
+        with caplog.at_level(logging.WARNING, logger="core.api.ratelimit"):
             statuses = spend(client_for(), "/api/v1/limited/login", 4)
 
     assert statuses == [200] * 4

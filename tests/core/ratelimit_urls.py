@@ -35,5 +35,5 @@ urlpatterns = [
     path("api/v1/limited-sessions", SessionsView.as_view()),
     path("", include("config.urls")),
 ]
-handler404 = "config.exceptions.handler404"
-handler500 = "config.exceptions.handler500"
+handler404 = "core.exceptions.handler404"
+handler500 = "core.exceptions.handler500"

@@ -7,13 +7,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from config.ratelimit import PER_IP_SCOPES, ScopedRateLimit, scope_of
+from core.api.ratelimit import PER_IP_SCOPES, ScopedRateLimit, scope_of
 
 _PERIOD_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The API's one error shape (config/exceptions.py), for the docs of every view."""
+    """The API's one error shape (core/exceptions.py), for the docs of every view."""
 
     code = serializers.CharField()
     detail = serializers.CharField()

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.exceptions import Conflict
-from config.pagination import page_pagination
+from core.exceptions import Conflict
+from core.api.pagination import page_pagination
 
 
 class EchoSerializer(serializers.Serializer):
@@ -70,5 +70,5 @@ urlpatterns = [
     path("api/v1/users", UserList.as_view()),
     path("", include("config.urls")),
 ]
-handler404 = "config.exceptions.handler404"
-handler500 = "config.exceptions.handler500"
+handler404 = "core.exceptions.handler404"
+handler500 = "core.exceptions.handler500"

@@ -41,7 +41,7 @@ def test_json_formatter_writes_one_json_object_per_line(client, caplog):
     from django.conf import settings
     from pythonjsonlogger.json import JsonFormatter
 
-    from config.logging import RequestContextFilter
+    from core.observability.logging import RequestContextFilter
 
     spec = settings.LOGGING["formatters"]["json"]
     formatter = JsonFormatter(spec["fmt"], rename_fields=spec["rename_fields"])

@@ -1,12 +1,12 @@
-"""Request ID propagation and one access-log line per request."""
+"""The request context (request ID, client IP, user agent, user) and one access-log line per request."""
 
 import logging
 import re
 import time
 import uuid
 
-from config.exceptions import dependency_failure_response
-from config.logging import request_id_var
+from core.exceptions import dependency_failure_response
+from core.http import context
 
 access_logger = logging.getLogger("englishapp.access")
 
@@ -14,7 +14,7 @@ access_logger = logging.getLogger("englishapp.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class RequestIDMiddleware:
+class RequestContextMiddleware:
     header = "X-Request-ID"
 
     def __init__(self, get_response):
@@ -23,16 +23,12 @@ class RequestIDMiddleware:
     def __call__(self, request):
         incoming = request.headers.get(self.header, "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
-        token = request_id_var.set(request_id)
         started = time.perf_counter()
-        try:
+        with context.bind(context.context_for_request(request, request_id)):
             response = self.get_response(request)
             response[self.header] = request_id
             self._log(request, response.status_code, started)
-            return response
-        finally:
-            request_id_var.reset(token)
+        return response
 
     def process_exception(self, request, exception):
         return dependency_failure_response(exception)

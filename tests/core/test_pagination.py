@@ -2,7 +2,7 @@ import pytest
 
 from tests.accounts.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import pytest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
 
 
 def test_validation_error_is_400_with_field_errors(api_client):

@@ -1,15 +1,20 @@
-"""The audit trail: one row per security-relevant or editorial action."""
+"""Writing the audit trail. Actor, IP and request id come from the request context."""
 
 import re
 from typing import Any
 
-from accounts.models import AuditLog, User
-from accounts.request_meta import client_ip, request_id
+from django.db.models import Model
+
+from audit.models import AuditLog
+from core.http import context
 
 REDACTED_WORDS = {"password", "passwd", "pwd", "token", "tokens", "secret", "secrets", "key", "apikey", "credentials"}
 REDACTED_FRAGMENTS = ("password", "token", "secret")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# What an audit target is: a model instance, or (type, id) for something without one (a batch, a deleted row).
+Target = Model | tuple[str, Any] | None
 
 
 def looks_secret(name: str) -> bool:
@@ -28,34 +33,37 @@ def strip_secrets(value: Any) -> Any:
     return value
 
 
-def record_audit_event(
-    *,
-    action: str,
-    actor: User | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    changes: dict | None = None,
-    request=None,
-    actor_email: str = "",
-) -> AuditLog:
-    """Write one audit row. The actor defaults to the request's signed-in user.
+def _type_and_id(target: Target) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    if isinstance(target, Model):
+        # A model may name itself for the trail (DeviceSession -> "device_session").
+        return getattr(target, "audit_type", target._meta.model_name), str(target.pk or "")
+    object_type, object_id = target
+    return object_type, str(object_id or "")
 
-    `actor_email` names the actor when there is no account (e.g. a failed login for
-    an unknown email); with an actor it defaults to the actor's email.
+
+def record(action: str, target: Target = None, changes: dict | None = None, *, actor=None,
+           actor_email: str = "") -> AuditLog:
+    """Write one audit row about `target`.
+
+    The actor defaults to whoever the request context names (the signed-in user, or the
+    person a command runs for); `actor_email` names an actor without an account (a failed
+    login for an unknown email).
     """
-    if actor is None and request is not None:
-        request_user = getattr(request, "user", None)
-        if request_user is not None and request_user.is_authenticated:
-            actor = request_user
+    bound = context.current()
+    if actor is None:
+        actor = bound.user
     if actor is not None and not actor_email:
         actor_email = actor.email
+    object_type, object_id = _type_and_id(target)
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_email=(actor_email or "")[:254],
         action=action,
         object_type=object_type,
-        object_id=str(object_id or ""),
+        object_id=object_id,
         changes=strip_secrets(changes or {}),
-        ip=client_ip(request),
-        request_id=request_id(request)[:128],
+        ip=bound.ip,
+        request_id=bound.request_id,
     )
