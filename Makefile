@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test migrate seed bench-practice bench-sessions bench-scoring bench-imports load-test clean
+.PHONY: install run test lint migrate seed bench-practice bench-sessions bench-scoring bench-imports load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff: style, import order, bugbear, Django rules (pyproject.toml); CI fails on any finding.
+lint: install
+	$(BIN)/ruff check .
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -7,9 +7,16 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import (
-    AuthResponseSerializer, DeviceSessionSerializer, LoginSerializer, PasswordChangeSerializer,
-    ProfileUpdateSerializer, RefreshTokenSerializer, RegisterSerializer, SocialLoginSerializer,
-    TokenRefreshResponseSerializer, UserProfileSerializer,
+    AuthResponseSerializer,
+    DeviceSessionSerializer,
+    LoginSerializer,
+    PasswordChangeSerializer,
+    ProfileUpdateSerializer,
+    RefreshTokenSerializer,
+    RegisterSerializer,
+    SocialLoginSerializer,
+    TokenRefreshResponseSerializer,
+    UserProfileSerializer,
 )
 from core.api.openapi import error_response as error
 from core.api.pagination import page_pagination

@@ -3,7 +3,13 @@
 from rest_framework import status
 
 from core.exceptions import (
-    Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated, NotFound, ServiceUnavailable,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    ServiceUnavailable,
 )
 
 

@@ -1,12 +1,17 @@
 """Writing the audit trail. Actor, IP and request id come from the request context."""
 
+from __future__ import annotations
+
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
 from audit.models import AuditLog
 from core.http import context
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 REDACTED_WORDS = {"password", "passwd", "pwd", "token", "tokens", "secret", "secrets", "key", "apikey", "credentials"}
 REDACTED_FRAGMENTS = ("password", "token", "secret")
@@ -43,7 +48,7 @@ def _type_and_id(target: Target) -> tuple[str, str]:
     return object_type, str(object_id or "")
 
 
-def record(action: str, target: Target = None, changes: dict | None = None, *, actor=None,
+def record(action: str, target: Target = None, changes: dict | None = None, *, actor: User | None = None,
            actor_email: str = "") -> AuditLog:
     """Write one audit row about `target`.
 

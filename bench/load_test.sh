@@ -73,9 +73,8 @@ export RATE_LIMIT_REGISTER=100000/m RATE_LIMIT_LOGIN=100000/m RATE_LIMIT_DEFAULT
 
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== database $DATABASE_URL (recreated), Redis $REDIS_URL (emptied)"
-psql "$PG_SERVER/postgres" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" \
-    -c "CREATE DATABASE $DB_NAME"
-"$VENV/bin/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" "$REDIS_URL"
+"$VENV/bin/python" bench/harness.py recreate-database "$DATABASE_URL"
+"$VENV/bin/python" bench/harness.py flush-redis "$REDIS_URL"
 "$VENV/bin/python" manage.py migrate --noinput -v 0
 echo "== seeding $SPEECHES speeches"
 SECONDS=0
@@ -99,7 +98,7 @@ with open(os.environ["LOAD_TOKENS_FILE"], "w") as tokens:  # not stdout: logging
     [[ $(wc -l <"$LOAD_TOKENS_FILE") -eq $USERS ]] || { echo "could not sign the load accounts in"; exit 1; }
 fi
 
-PORT=$("$VENV/bin/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+PORT=$("$VENV/bin/python" bench/harness.py free-port)
 HOST=http://127.0.0.1:$PORT
 echo "== gunicorn on $HOST: $WORKERS workers x $THREADS threads, keep-alive ${KEEPALIVE}s (log: $OUT-gunicorn.log)"
 # gunicorn.conf.py (read from the repository root) keeps every worker's metrics in this folder.

@@ -18,9 +18,10 @@ import json
 import os
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness import longest_run  # locust puts the locustfile's folder on sys.path
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
@@ -60,14 +61,6 @@ def sign_in(user: HttpUser, kind: str) -> None:
     user.client.headers["Authorization"] = f"Bearer {token}"
 
 
-def longest_run(answers: list[str]) -> int:
-    best = run = 0
-    for answer in answers:
-        run = run + 1 if answer == "correct" else 0
-        best = max(best, run)
-    return best
-
-
 class Learner(HttpUser):
     weight = 10
     wait_time = between(0.5, 2.0)
@@ -101,7 +94,7 @@ class Learner(HttpUser):
         scores = [None if mode == "listen_only" or answer == "skipped" else round(random.uniform(40, 100), 1)
                   for answer in answers]
         scored = [score for score in scores if score is not None]
-        completed = datetime.now(timezone.utc) - timedelta(seconds=1)
+        completed = datetime.now(UTC) - timedelta(seconds=1)
         body = {
             "mode": mode, "level": game["level"], "sentence_type": game["type"], "selected_tags": game["tags"],
             "total_sentences": len(speeches), "correct_count": answers.count("correct"),
@@ -114,7 +107,7 @@ class Learner(HttpUser):
                  "pronunciation_score": score,
                  "recognized_text": speech["text"] if score is not None else None,
                  "response_time_ms": random.randint(800, 6000)}
-                for number, (speech, answer, score) in enumerate(zip(speeches, answers, scores), start=1)
+                for number, (speech, answer, score) in enumerate(zip(speeches, answers, scores, strict=True), start=1)
             ],
         }
         with self.client.post(f"{API}/game/sessions", name="/game/sessions [save]", json=body,

@@ -23,15 +23,10 @@ Rate limits are off. Run:  .venv/bin/python bench/practice_set.py
 
 import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import harness
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
@@ -40,42 +35,15 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
 BASELINE_REQUESTS = int(os.environ.get("BENCH_BASELINE_REQUESTS", "200"))
 FILTERS = int(os.environ.get("BENCH_FILTERS", "40"))
 LIMIT = 10
-MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-practice-media-")
 
-os.environ.update({
-    "DATABASE_URL": DATABASE_URL,
-    "REDIS_URL": REDIS_URL,
-    "CACHE_KEY_PREFIX": "bench-practice",
-    "DEBUG": "0",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
-    "ALLOWED_HOSTS": "testserver",
-    "RATE_LIMIT_ENABLED": "0",
-    "SECURE_SSL_REDIRECT": "0",
-    "MEDIA_ROOT": MEDIA_ROOT,
-    "LOG_LEVEL": "WARNING",
-    "SEED_STAFF_PASSWORD": "bench-editor-pass-1",
-    "SEED_LEARNER_PASSWORD": "bench-learner-pass-1",
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-})
+harness.prepare_database(DATABASE_URL, fresh=True)
+harness.start_django(
+    DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX="bench-practice",
+    MEDIA_ROOT=harness.temp_dir("bench-practice-media-"),
+    SEED_STAFF_PASSWORD="bench-editor-pass-1", SEED_LEARNER_PASSWORD="bench-learner-pass-1",
+)
 
-
-def recreate_database() -> None:
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(DATABASE_URL)
-    with psycopg.connect(host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432, user=config["USER"],
-                         password=config["PASSWORD"] or None, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
-recreate_database()
-
-import django  # noqa: E402
-
-django.setup()
-
+# Below: modules that need Django set up.
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -84,7 +52,6 @@ from django.db.models import Exists, OuterRef, Prefetch  # noqa: E402
 from django.urls import clear_url_caches, include, path  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from content.apis import PracticeSetApi  # noqa: E402
@@ -123,18 +90,14 @@ def make_filters(count: int) -> list[dict]:
 
 
 def timed_post(client: APIClient, url: str, body: dict) -> float:
-    started = time.perf_counter()
-    response = client.post(url, body, format="json")
-    elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
+    elapsed, response = harness.timed_request(client, "post", url, data=body, format="json")
     speeches = response.json()["speeches"]
     if len({s["id"] for s in speeches}) != len(speeches):
         raise SystemExit(f"{url} returned duplicates")
     return elapsed
 
 
-def run_both(client: APIClient, filters: list[dict]) -> tuple[dict, dict]:
+def run_both(client: APIClient, filters: list[dict]) -> tuple[harness.Latency, harness.Latency]:
     """Both endpoints, requests interleaved, so load from anything else on the machine hits both alike."""
     rng = random.Random(7)
     for body in filters:  # warm: caches filled, buffers hot, connections open
@@ -147,20 +110,7 @@ def run_both(client: APIClient, filters: list[dict]) -> tuple[dict, dict]:
             real.append(timed_post(client, REAL_URL, body))
         if n < BASELINE_REQUESTS:
             baseline.append(timed_post(client, BASELINE_URL, body))
-    return summary(real, sum(real)), summary(baseline, sum(baseline))
-
-
-def summary(latencies: list[float], total: float | None = None) -> dict:
-    ordered = sorted(latencies)
-    result = {
-        "n": len(ordered),
-        "p50": statistics.median(ordered) * 1000,
-        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000,
-        "max": ordered[-1] * 1000,
-    }
-    if total is not None:
-        result["rps"] = len(ordered) / total
-    return result
+    return harness.latency(real), harness.latency(baseline)
 
 
 def matches(body: dict) -> int:
@@ -171,44 +121,38 @@ def matches(body: dict) -> int:
 def main() -> None:
     settings.ROOT_URLCONF = __name__
     clear_url_caches()
-    call_command("migrate", verbosity=0)
     print(f"PostgreSQL {connection.pg_version // 10000}, Redis {REDIS_URL}, {REQUESTS} requests per run "
           f"({BASELINE_REQUESTS} for ORDER BY RANDOM()), {FILTERS} filters, limit {LIMIT}, one client\n")
     rows = []
-    try:
-        for size in SIZES:
-            started = time.perf_counter()
-            call_command("seed", speeches=size, verbosity=0, stdout=open(os.devnull, "w"))
-            seeded = time.perf_counter() - started
-            cache.clear()
-            user = User.objects.filter(is_staff=False).first()
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-            filters = make_filters(FILTERS)
-            match_counts = [matches(body) for body in filters]
+    for size in SIZES:
+        started = time.perf_counter()
+        with open(os.devnull, "w") as quiet:
+            call_command("seed", speeches=size, verbosity=0, stdout=quiet)
+        seeded = time.perf_counter() - started
+        cache.clear()
+        client = harness.api_client(User.objects.filter(is_staff=False).first())
+        filters = make_filters(FILTERS)
+        match_counts = [matches(body) for body in filters]
 
-            invalidate_content_caches()
-            misses = summary([timed_post(client, REAL_URL, body) for body in filters])
-            real, baseline = run_both(client, filters)
-            rows.append((size, seeded, statistics.median(match_counts), max(match_counts), real, misses, baseline))
-            print(f"{size:>9,} speeches: seeded in {seeded:.0f} s; matches per filter: median "
-                  f"{statistics.median(match_counts):,.0f}, max {max(match_counts):,}")
-            print(f"    cached sampling  {real['rps']:7.1f} req/s   p50 {real['p50']:7.1f} ms   "
-                  f"p95 {real['p95']:7.1f} ms   max {real['max']:7.1f} ms")
-            print(f"    cache miss       {'':13}   p50 {misses['p50']:7.1f} ms   p95 {misses['p95']:7.1f} ms   "
-                  f"max {misses['max']:7.1f} ms   (first request per filter after a change)")
-            print(f"    ORDER BY RANDOM  {baseline['rps']:7.1f} req/s   p50 {baseline['p50']:7.1f} ms   "
-                  f"p95 {baseline['p95']:7.1f} ms   max {baseline['max']:7.1f} ms\n", flush=True)
-    finally:
-        shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
+        invalidate_content_caches()
+        misses = harness.latency([timed_post(client, REAL_URL, body) for body in filters])
+        real, baseline = run_both(client, filters)
+        rows.append((size, real, misses, baseline))
+        print(f"{size:>9,} speeches: seeded in {seeded:.0f} s; matches per filter: median "
+              f"{statistics.median(match_counts):,.0f}, max {max(match_counts):,}")
+        print(f"    cached sampling  {real.rps:7.1f} req/s   p50 {real.p50:7.1f} ms   "
+              f"p95 {real.p95:7.1f} ms   max {real.max:7.1f} ms")
+        print(f"    cache miss       {'':13}   p50 {misses.p50:7.1f} ms   p95 {misses.p95:7.1f} ms   "
+              f"max {misses.max:7.1f} ms   (first request per filter after a change)")
+        print(f"    ORDER BY RANDOM  {baseline.rps:7.1f} req/s   p50 {baseline.p50:7.1f} ms   "
+              f"p95 {baseline.p95:7.1f} ms   max {baseline.max:7.1f} ms\n", flush=True)
 
     print("| speeches | endpoint | req/s | p50 ms | p95 ms |")
     print("|---:|---|---:|---:|---:|")
-    for size, _, _, _, real, misses, baseline in rows:
-        print(f"| {size:,} | cached sampling | {real['rps']:.1f} | {real['p50']:.1f} | {real['p95']:.1f} |")
-        print(f"| {size:,} | cache miss (first per filter) | - | {misses['p50']:.1f} | {misses['p95']:.1f} |")
-        print(f"| {size:,} | ORDER BY RANDOM() | {baseline['rps']:.1f} | {baseline['p50']:.1f} | "
-              f"{baseline['p95']:.1f} |")
+    for size, real, misses, baseline in rows:
+        print(f"| {size:,} | cached sampling | {real.rps:.1f} | {real.p50:.1f} | {real.p95:.1f} |")
+        print(f"| {size:,} | cache miss (first per filter) | - | {misses.p50:.1f} | {misses.p95:.1f} |")
+        print(f"| {size:,} | ORDER BY RANDOM() | {baseline.rps:.1f} | {baseline.p50:.1f} | {baseline.p95:.1f} |")
 
 
 if __name__ == "__main__":

@@ -15,57 +15,32 @@ Uses a throwaway SQLite database and local-memory cache; rate limits are off. Ru
 """
 
 import os
-import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import harness
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-WORK_DIR = tempfile.mkdtemp(prefix="bench-scoring-")
+WORK_DIR = harness.temp_dir("bench-scoring-")
 
-os.environ.update({
-    "DATABASE_URL": f"sqlite:///{WORK_DIR}/bench.sqlite3",
-    "DEBUG": "0",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
-    "ALLOWED_HOSTS": "testserver",
-    "RATE_LIMIT_ENABLED": "0",
-    "REDIS_URL": "",
-    "SECURE_SSL_REDIRECT": "0",
-    "MEDIA_ROOT": f"{WORK_DIR}/media",
-    "LOG_LEVEL": "WARNING",
-    "SPEECH_PROVIDER": "local",
-    "SPEECH_LOCAL_DECODERS": str(max(THREADS, 1)),
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-})
+harness.start_django(
+    DATABASE_URL=f"sqlite:///{WORK_DIR}/bench.sqlite3", MEDIA_ROOT=f"{WORK_DIR}/media",
+    SPEECH_PROVIDER="local", SPEECH_LOCAL_DECODERS=str(max(THREADS, 1)),
+)
 
-import django  # noqa: E402
-
-django.setup()
-
+# Below: modules that need Django set up.
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from scoring.audio import check_quality, decode_audio  # noqa: E402
-from scoring.providers.factory import get_speech_provider  # noqa: E402
+from scoring.providers.factory import get_speech_provider, reset_speech_providers  # noqa: E402
 
-AUDIO_DIR = ROOT / "tests" / "scoring" / "audio"
+AUDIO_DIR = harness.ROOT / "tests" / "scoring" / "audio"
 REFERENCE = "I would like to order a cup of coffee, please."
 CLIPS = ["right.wav", "right.mp3", "right.m4a", "changed.wav", "truncated.wav", "different.wav"]
 URL = "/api/v1/speech/score"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def real_time_factor() -> None:
@@ -92,65 +67,42 @@ def real_time_factor() -> None:
           f"{total_wall / total_audio:9.3f}")
 
 
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
 def post(client: APIClient, name: str, data: bytes) -> float:
-    started = time.perf_counter()
-    response = client.post(URL, {"audio": SimpleUploadedFile(name, data), "reference_text": REFERENCE},
-                           format="multipart")
-    elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise SystemExit(f"{name}: HTTP {response.status_code} {response.content[:200]!r}")
-    return elapsed
+    body = {"audio": SimpleUploadedFile(name, data), "reference_text": REFERENCE}
+    return harness.timed_request(client, "post", URL, data=body, format="multipart")[0]
 
 
 def endpoint_latency(user: User) -> None:
-    client = client_for(user)
+    client = harness.api_client(user)
     data = {name: (AUDIO_DIR / name).read_bytes() for name in CLIPS}
-    from scoring.providers.factory import reset_speech_providers
-
     reset_speech_providers()
     cold = post(client, "right.wav", data["right.wav"])
     print(f"\nPOST {URL} through the test client (sequential):")
     print(f"  cold first request (loads a decoder): {cold * 1000:.0f} ms")
     for names, label in ((["right.wav"], "right reading (WAV, 2.7 s)"),
                          (CLIPS, "mixed clips (WAV/MP3/M4A; right, changed, truncated, different)")):
-        timings = [post(client, names[i % len(names)], data[names[i % len(names)]]) for i in range(REQUESTS)]
-        print(f"  {label}: n={len(timings)} p50={percentile(timings, 0.5) * 1000:.0f} ms "
-              f"p95={percentile(timings, 0.95) * 1000:.0f} ms max={max(timings) * 1000:.0f} ms")
+        stats = harness.latency([post(client, names[i % len(names)], data[names[i % len(names)]])
+                                 for i in range(REQUESTS)])
+        print(f"  {label}: n={stats.n} p50={stats.p50:.0f} ms p95={stats.p95:.0f} ms max={stats.max:.0f} ms")
 
 
 def throughput(user: User) -> None:
     data = (AUDIO_DIR / "right.wav").read_bytes()
     per_thread = max(1, REQUESTS // THREADS)
-    timings: list[float] = []
-    lock = threading.Lock()
 
-    def worker() -> None:
-        client = client_for(user)
-        mine = [post(client, "right.wav", data) for _ in range(per_thread)]
-        with lock:
-            timings.extend(mine)
+    def worker(_: int) -> list[float]:
+        client = harness.api_client(user)
+        return [post(client, "right.wav", data) for _ in range(per_thread)]
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    results, elapsed = harness.in_threads(THREADS, worker)
+    stats = harness.latency([timing for mine in results for timing in mine])
     print(f"\n{THREADS} concurrent clients, {os.environ['SPEECH_LOCAL_DECODERS']} decoders, right.wav: "
-          f"{len(timings) / elapsed:.1f} requests/s, p50={percentile(timings, 0.5) * 1000:.0f} ms "
-          f"p95={percentile(timings, 0.95) * 1000:.0f} ms (all CPUs of the machine: {os.cpu_count()})")
+          f"{stats.n / elapsed:.1f} requests/s, p50={stats.p50:.0f} ms p95={stats.p95:.0f} ms "
+          f"(all CPUs of the machine: {os.cpu_count()})")
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    user = User.objects.create_user(email="bench@example.com", password="bench-password-123", name="Bench")
+    user = harness.new_user("scorer")
     cpus = sorted(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpus[0]})
     try:

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from core.observability import health, metrics
 from core.api.ratelimit import limit_admin_login
+from core.observability import health, metrics
 
 api_v1 = [
     path("", include("accounts.urls")),

@@ -10,22 +10,31 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from core.exceptions import DomainError
 from content import selectors, services
-from content.audio import signed_audio_url
+from content.csv_export import export_csv_text, export_filename
 from content.models import Level, Speech, Tag
-from imports.admin import export_speeches_as_import_csv
+from core.exceptions import DomainError
+from core.storage import signed_url
 
 
 def audio_player(speech: Speech) -> str:
     if not speech.audio.name:
         return "-"
-    return format_html('<audio controls preload="none" src="{}"></audio>',
-                       signed_audio_url(speech.audio.name))
+    return format_html('<audio controls preload="none" src="{}"></audio>', signed_url(speech.audio.name))
+
+
+@admin.action(description="Export selected as import CSV")
+def export_speeches_as_import_csv(modeladmin, request, queryset):
+    """Exactly the selected speeches, in the import CSV format (see SpeechExportApi for whole lists)."""
+    speeches = queryset.prefetch_related("tags").order_by("created_at", "id")
+    response = HttpResponse(export_csv_text(speeches), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+    return response
 
 
 # --- speeches ------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ class SpeechAdminForm(forms.ModelForm):
                 raise forms.ValidationError("Upload the audio of the new speech.")
             return None
         try:
-            services.validate_audio_upload(upload)
+            services.validate_audio_upload(audio_file=upload)
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from None
         return upload
@@ -169,13 +178,13 @@ class SpeechAdmin(admin.ModelAdmin):
         tag_ids = [tag.pk for tag in data["tag_choices"]]
         if change:
             # The form already wrote its values onto `obj`; the service compares against the stored row.
-            speech = services.update_speech(
-                speech=Speech.objects.get(pk=obj.pk), text=data["text"], level=data["level"], type=data["type"],
-                tag_ids=tag_ids, audio_file=data.get("audio_upload"), actor=request.user)
-        else:
-            speech = services.create_speech(
+            speech = services.update_speech(speech=Speech.objects.get(pk=obj.pk), changes=services.SpeechChanges(
                 text=data["text"], level=data["level"], type=data["type"], tag_ids=tag_ids,
-                audio_file=data["audio_upload"], actor=request.user)
+                audio_file=data.get("audio_upload")), actor=request.user)
+        else:
+            speech = services.create_speech(data=services.SpeechInput(
+                text=data["text"], level=data["level"], type=data["type"], tag_ids=tag_ids,
+                audio_file=data["audio_upload"]), actor=request.user)
         for field in Speech._meta.concrete_fields:
             setattr(obj, field.attname, getattr(speech, field.attname))
         obj._state.adding, obj._state.db = False, speech._state.db
@@ -258,10 +267,10 @@ class TagAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         """Tags active speeches still use are "protected": the admin then refuses to delete them."""
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        in_use = Tag.objects.filter(pk__in=[tag.pk for tag in objs]).annotate(
-            used=Count("speeches", filter=Q(speeches__archived_at__isnull=True))).filter(used__gt=0)
+        in_use = selectors.tags_with_speech_count().filter(pk__in=[tag.pk for tag in objs], speech_count__gt=0)
         protected = list(protected) + [
-            format_html("{} (used by {} speech(es); remove it from them first)", tag.name, tag.used) for tag in in_use]
+            format_html("{} (used by {} speech(es); remove it from them first)", tag.name, tag.speech_count)
+            for tag in in_use]
         return deleted, model_count, perms_needed, protected
 
     def delete_model(self, request, obj):

@@ -1,24 +1,31 @@
-from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import Forbidden, NotFound
+from content import selectors, services
+from content.csv_export import export_filename, iter_export_lines
+from content.serializers import (
+    EditorSpeechFilterSerializer,
+    EditorSpeechSerializer,
+    EditorTagListSerializer,
+    EditorTagSerializer,
+    PracticeSetRequestSerializer,
+    PracticeSetSerializer,
+    PublicTagListSerializer,
+    SpeechItemSerializer,
+    SpeechWriteSerializer,
+    TagWriteSerializer,
+)
+from core import storage
 from core.api.openapi import error_response as error
 from core.api.pagination import page_pagination
-from content import selectors, services
-from content.audio import verify_local_signature
 from core.audio import CONTENT_TYPES
-from content.serializers import (
-    EditorSpeechFilterSerializer, EditorSpeechSerializer, EditorTagListSerializer, EditorTagSerializer,
-    PracticeSetRequestSerializer, PracticeSetSerializer, PublicTagListSerializer, SpeechItemSerializer,
-    SpeechWriteSerializer, TagWriteSerializer,
-)
 
 ERRORS = {400: error("Invalid input (per-field problems in `errors`)"), 401: error("Missing or invalid access token")}
 EDITOR_ERRORS = {**ERRORS, 403: error("The user is not staff")}
@@ -41,13 +48,9 @@ class AudioFileApi(APIView):
         },
     )
     def get(self, request, key: str):
-        if not verify_local_signature(key, request.query_params.get("expires"), request.query_params.get("signature")):
-            raise Forbidden("This audio link is invalid or has expired.", code="invalid_signature")
-        if not default_storage.exists(key):
-            raise NotFound("Audio file not found.")
-        extension = key.rsplit(".", 1)[-1].lower()
-        return FileResponse(default_storage.open(key, "rb"),
-                            content_type=CONTENT_TYPES.get(extension, "application/octet-stream"))
+        handle, content_type = storage.open_signed_file(
+            key, expires=request.query_params.get("expires"), signature=request.query_params.get("signature"))
+        return FileResponse(handle, content_type=content_type)
 
 
 class TagListApi(APIView):
@@ -115,10 +118,10 @@ class EditorSpeechListApi(EditorApi):
         payload = SpeechWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        speech = services.create_speech(
+        speech = services.create_speech(data=services.SpeechInput(
             text=data["text"], level=data["level"], type=data["type"], tag_ids=data.get("tag_ids", []),
-            audio_file=data.get("audio"), audio_key=data.get("audio_key"), actor=request.user,
-        )
+            audio_file=data.get("audio"), audio_key=data.get("audio_key"),
+        ), actor=request.user)
         return Response(EditorSpeechSerializer(speech, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -143,11 +146,10 @@ class EditorSpeechDetailApi(EditorApi):
         payload = SpeechWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        speech = services.update_speech(
-            speech=speech, text=data.get("text"), level=data.get("level"), type=data.get("type"),
-            tag_ids=data.get("tag_ids"), audio_file=data.get("audio"), audio_key=data.get("audio_key"),
-            actor=request.user,
-        )
+        speech = services.update_speech(speech=speech, changes=services.SpeechChanges(
+            text=data.get("text"), level=data.get("level"), type=data.get("type"), tag_ids=data.get("tag_ids"),
+            audio_file=data.get("audio"), audio_key=data.get("audio_key"),
+        ), actor=request.user)
         return Response(EditorSpeechSerializer(speech, context={"request": request}).data)
 
     @extend_schema(tags=["admin"], description="Archives the speech: it leaves practice sets and editor lists "
@@ -172,7 +174,8 @@ class EditorTagListApi(EditorApi):
         payload = TagWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         tag = services.create_tag(**payload.validated_data, actor=request.user)
-        return Response(EditorTagSerializer(tag).data, status=status.HTTP_201_CREATED)
+        return Response(EditorTagSerializer(selectors.tag_with_speech_count(tag_id=tag.id)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class EditorTagDetailApi(EditorApi):
@@ -200,3 +203,41 @@ class EditorTagDetailApi(EditorApi):
         tag = selectors.tag_with_speech_count(tag_id=tag_id)
         services.delete_tag(tag=tag, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- export --------------------------------------------------------------------------------
+
+class _JsonForErrors(BaseContentNegotiation):
+    """The CSV itself bypasses renderers; errors are JSON whatever the client's Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class SpeechExportApi(EditorApi):
+    content_negotiation_class = _JsonForErrors
+
+    @extend_schema(
+        tags=["admin: import"],
+        summary="Export speeches as an import CSV",
+        operation_id="admin_speeches_export_csv",
+        description=(
+            "Active speeches (same filters as GET /admin/speeches) in the import CSV format, oldest first. "
+            "`audio_filename` is the file name of the stored audio. To round-trip: download those audio objects, "
+            "upload them unrenamed in import step 1, then import this CSV (edited or not) into that session. Cells "
+            "starting with =, +, -, @ are prefixed with ' against spreadsheet formulas; the import removes it."
+        ),
+        parameters=[EditorSpeechFilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.STR, 400: error("A filter value is invalid."),
+                   401: error("Not signed in."), 403: error("Not a staff member.")},
+    )
+    def get(self, request):
+        filters = EditorSpeechFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        speeches = selectors.speeches_for_export(**filters.validated_data)
+        response = StreamingHttpResponse(iter_export_lines(speeches), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+        return response

@@ -1,6 +1,10 @@
-"""Client-visible outcomes of the content services (turned into the error shape by config)."""
+"""Client-visible outcomes of the content services (turned into the error shape by core).
 
-from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable
+Audio refusals are core's (`core.audio.AudioTooLarge`, `UnsupportedAudioFormat`) and a
+storage outage is `core.storage.StorageUnavailable`: one class each for every app.
+"""
+
+from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, Unprocessable
 
 
 class SpeechNotFound(NotFound):
@@ -28,21 +32,23 @@ class UnknownTags(InvalidInput):
     detail = "Some tags do not exist."
 
 
-class UnsupportedAudioFormat(InvalidInput):
-    code = "unsupported_audio_format"
-    detail = "The audio must be an MP3, WAV or M4A file."
-
-
-class AudioTooLarge(PayloadTooLarge):
-    code = "audio_too_large"
-    detail = "The audio file is too large."
-
-
 class AudioNotInStorage(InvalidInput):
     code = "audio_not_found"
     detail = "No stored audio object has this key."
 
 
-class AudioStorageUnavailable(ServiceUnavailable):
-    code = "storage_unavailable"
-    detail = "Audio storage is unavailable. Try again later."
+# --- the speech CSV (import and export format) ---------------------------------------------
+
+class InvalidCsv(InvalidInput):
+    code = "invalid_csv"
+    detail = "The file is not a valid UTF-8 CSV."
+
+
+class CsvTooLarge(PayloadTooLarge):
+    code = "csv_too_large"
+    detail = "The CSV file is larger than the limit."
+
+
+class CsvRowsInvalid(Unprocessable):
+    code = "csv_rows_invalid"
+    detail = "Some CSV rows are invalid; nothing was imported."

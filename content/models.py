@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.db.models.functions import Lower
 
+from content.rules import speech_audio_key
+
 
 class Level(models.TextChoices):
     A1 = "A1", "A1"
@@ -40,7 +42,8 @@ class SpeechQuerySet(models.QuerySet):
 
 
 def speech_audio_path(instance: "Speech", filename: str) -> str:
-    return f"audio/{instance.level}/{filename}"
+    # Named by the migrations as the field's upload_to; the layout itself is the rule's.
+    return speech_audio_key(instance.level, filename)
 
 
 class Speech(models.Model):
@@ -70,12 +73,12 @@ class Speech(models.Model):
                          name="idx_speech_active_created"),
         ]
 
+    def __str__(self) -> str:
+        return self.text[:80]
+
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
-
-    def __str__(self) -> str:
-        return self.text[:80]
 
 
 class SpeechTag(models.Model):
@@ -88,3 +91,6 @@ class SpeechTag(models.Model):
         # Leading with tag_id serves reverse lookups; the speech_id makes "speeches with any of
         # these tags" an index-only scan.
         indexes = [models.Index(fields=["tag", "speech"], name="idx_speech_tags_tag_id")]
+
+    def __str__(self) -> str:
+        return f"{self.speech_id} - {self.tag_id}"

@@ -11,27 +11,28 @@ by speeches with the same text: beyond 2,560 speeches (benchmarks) the plan repe
 texts, and the repeats reuse the stored object of their text instead of uploading.
 
 The plan is a fixed sequence, and seeded speeches are recognised by their audio keys
-(under audio/demo/), so running the seed again creates only what is missing.
+(under audio/demo/), so running the seed again creates only what is missing. Tags and
+speeches are written by `content.services` like every other import (COPY on PostgreSQL),
+in batches, so a million benchmark speeches take seconds, not hours.
 """
 
 import hashlib
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
+from content import services
 from content.demo.sentences import SENTENCES, TAGS, Sentence, clip_name
-from content.models import Level, SentenceType, Speech, SpeechTag, Tag
-from content.services import invalidate_content_caches
+from content.models import Level, SentenceType, Speech
+from content.rules import tag_name_key
+from core import storage
 
 AUDIO_DIR = Path(__file__).resolve().parent / "demo" / "audio"
 GAP_CLIP = "gap.mp3"
@@ -55,10 +56,16 @@ class PlannedSpeech:
     def tag_names(self) -> list[str]:
         return list(dict.fromkeys(tag for part in self.parts for tag in part.tags))
 
-    @property
+    @cached_property
     def audio_key(self) -> str:
         digest = hashlib.sha1(self.text.encode()).hexdigest()[:16]
         return f"{DEMO_AUDIO_PREFIX}{self.level}/{self.type}-{digest}.mp3"
+
+    @cached_property
+    def new_speech(self) -> services.NewSpeech:
+        # Built once per planned text: beyond 2,560 speeches the same ones repeat.
+        return services.NewSpeech(text=self.text, level=self.level, type=self.type,
+                                  tag_names=tuple(self.tag_names), audio_key=self.audio_key)
 
     def audio_bytes(self) -> bytes:
         gap = (AUDIO_DIR / GAP_CLIP).read_bytes()
@@ -92,12 +99,11 @@ class SeedReport:
     users_created: int = 0
 
 
-def seed_tags() -> tuple[dict[str, Tag], int]:
-    existing = {tag.name.lower(): tag for tag in Tag.objects.all()}
-    missing = [Tag(name=name, category=category) for name, category in TAGS if name.lower() not in existing]
-    Tag.objects.bulk_create(missing)
-    by_name = {tag.name.lower(): tag for tag in Tag.objects.all()}
-    return {name: by_name[name.lower()] for name, _ in TAGS}, len(missing)
+def seed_tags() -> int:
+    """The demo tags with their categories; an existing tag of the same name (any case) is kept."""
+    categories = {tag_name_key(name): category for name, category in TAGS}
+    _tags, created = services.ensure_tags(names=[name for name, _ in TAGS], categories=categories, source="seed")
+    return len(created)
 
 
 def _ensure_audio(planned: PlannedSpeech, done: set[str]) -> bool:
@@ -106,40 +112,16 @@ def _ensure_audio(planned: PlannedSpeech, done: set[str]) -> bool:
     if key in done:
         return False
     done.add(key)
-    if default_storage.exists(key):
+    if storage.exists(key):
         return False
-    stored = default_storage.save(key, ContentFile(planned.audio_bytes()))
+    stored = storage.save(key, ContentFile(planned.audio_bytes()))
     if stored != key:  # the deterministic key is the point; never keep a renamed copy
-        default_storage.delete(stored)
+        storage.delete_quietly([stored])
         raise RuntimeError(f"Storage renamed {key!r} to {stored!r}.")
     return True
 
 
-def _insert_speeches(batch: list[PlannedSpeech], tags: dict[str, Tag]) -> None:
-    ids = [uuid.uuid4() for _ in batch]
-    links = [(speech_id, tags[name].id) for speech_id, planned in zip(ids, batch, strict=True)
-             for name in planned.tag_names]
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # COPY loads a million rows in seconds; bulk_create's INSERTs would take many minutes.
-            now = timezone.now()
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                    "COPY content_speech (id, audio, text, level, type, created_at, updated_at) FROM STDIN") as copy:
-                for speech_id, planned in zip(ids, batch, strict=True):
-                    copy.write_row((speech_id, planned.audio_key, planned.text, planned.level, planned.type, now, now))
-            with connection.cursor() as cursor, cursor.cursor.copy(
-                    "COPY content_speech_tags (speech_id, tag_id) FROM STDIN") as copy:
-                for link in links:
-                    copy.write_row(link)
-        else:
-            Speech.objects.bulk_create([
-                Speech(id=speech_id, audio=p.audio_key, text=p.text, level=p.level, type=p.type)
-                for speech_id, p in zip(ids, batch, strict=True)], batch_size=BATCH_SIZE)
-            SpeechTag.objects.bulk_create([SpeechTag(speech_id=s, tag_id=t) for s, t in links], batch_size=BATCH_SIZE)
-
-
-def seed_speeches(*, total: int, tags: dict[str, Tag], progress: Callable[[str], None] | None = None
-                  ) -> tuple[int, int]:
+def seed_speeches(*, total: int, progress: Callable[[str], None] | None = None) -> tuple[int, int]:
     """Create planned demo speeches until `total` exist; returns (created, audio objects uploaded)."""
     start = Speech.objects.filter(audio__startswith=DEMO_AUDIO_PREFIX).count()
     uploaded, done_keys = 0, set()
@@ -147,7 +129,7 @@ def seed_speeches(*, total: int, tags: dict[str, Tag], progress: Callable[[str],
         batch = [planned_speech(i) for i in range(batch_start, min(batch_start + BATCH_SIZE, total))]
         for planned in batch:
             uploaded += _ensure_audio(planned, done_keys)
-        _insert_speeches(batch, tags)
+        services.create_speeches(items=[planned.new_speech for planned in batch], copy_audio=False, source="seed")
         done = batch_start + len(batch)
         if progress and (done == total or (done // BATCH_SIZE) % 20 == 0):
             progress(f"  {done:,}/{total:,} speeches")
@@ -181,12 +163,10 @@ def seed_users(*, staff_email: str, staff_password: str, learner_password: str) 
 
 def seed(*, speeches: int, progress: Callable[[str], None] | None = None) -> SeedReport:
     report = SeedReport()
-    tags, report.tags_created = seed_tags()
-    report.speeches_created, report.audio_uploaded = seed_speeches(total=speeches, tags=tags, progress=progress)
+    report.tags_created = seed_tags()
+    report.speeches_created, report.audio_uploaded = seed_speeches(total=speeches, progress=progress)
     report.speeches_total = Speech.objects.count()
     report.users_created = seed_users(staff_email=settings.SEED_STAFF_EMAIL,
                                       staff_password=settings.SEED_STAFF_PASSWORD,
                                       learner_password=settings.SEED_LEARNER_PASSWORD)
-    if report.tags_created or report.speeches_created:
-        invalidate_content_caches()
     return report

@@ -1,19 +1,20 @@
-"""Reads of the content app: the public tag list, practice sets and the editor lists."""
+"""Reads of the content app: the public tag list, practice sets, the editor lists and tag lookups."""
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from content.cache import PUBLIC_TAGS_KEY, content_generation, local_practice_ids, practice_ids_key
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, SpeechTag, Tag
+from content.rules import normalise_tag_name, tag_name_key
 
 _UUID_BYTES = 16
 
@@ -90,7 +91,7 @@ def speech_for_learner(*, speech_id: uuid.UUID) -> Speech:
 
 # --- editors -------------------------------------------------------------------------------
 
-def search_speeches(queryset: QuerySet, text: str) -> QuerySet:
+def search_speeches(queryset: QuerySet[Speech], text: str) -> QuerySet[Speech]:
     """Full-text search (English stemming, served by the GIN index) on PostgreSQL; substring elsewhere."""
     text = text.strip()
     if not text:
@@ -102,13 +103,13 @@ def search_speeches(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(text__icontains=text)
 
 
-def speeches_with_tag(queryset: QuerySet, *, tag_id: uuid.UUID) -> QuerySet:
+def speeches_with_tag(queryset: QuerySet[Speech], *, tag_id: uuid.UUID) -> QuerySet[Speech]:
     # EXISTS rather than a JOIN: no duplicate rows, so no DISTINCT over the whole match set.
     return queryset.filter(Exists(SpeechTag.objects.filter(speech_id=OuterRef("pk"), tag_id=tag_id)))
 
 
 def editor_speech_list(*, level: str | None = None, type: str | None = None, tag_id: uuid.UUID | None = None,
-                       search: str | None = None) -> QuerySet:
+                       search: str | None = None) -> QuerySet[Speech]:
     """Active speeches for the editor API, newest first, with their tags prefetched."""
     speeches = Speech.objects.active()
     if level:
@@ -130,14 +131,23 @@ def editor_speech(*, speech_id: uuid.UUID) -> Speech:
         raise SpeechNotFound() from None
 
 
-def active_speech_count_of_tag():
+def speeches_for_export(*, level: str | None = None, type: str | None = None, tag_id: uuid.UUID | None = None,
+                        search: str | None = None) -> QuerySet[Speech]:
+    """The editor list's speeches (same filters), oldest first, so an export reads in creation order."""
+    return editor_speech_list(level=level, type=type, tag_id=tag_id, search=search).order_by("created_at", "id")
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+def active_speech_count_of_tag() -> ExpressionWrapper:
     """A per-row expression for a Tag queryset: how many active speeches use the tag.
 
+    The one way "active speeches of a tag" is counted (lists, the admin, the delete rule).
     All links of the tag (an index-only count) minus those of archived speeches (few):
     far cheaper on big catalogues than joining every link to its speech. A correlated
     subquery, so counting or paging the tags themselves never evaluates it.
     """
-    def links(**conditions) -> Subquery:
+    def links(**conditions) -> Coalesce:
         per_tag = (SpeechTag.objects.filter(tag_id=OuterRef("pk"), **conditions).order_by()
                    .values("tag_id").annotate(total=Count("*")).values("total"))
         return Coalesce(Subquery(per_tag, output_field=IntegerField()), 0)
@@ -145,7 +155,7 @@ def active_speech_count_of_tag():
     return ExpressionWrapper(links() - links(speech__archived_at__isnull=False), output_field=IntegerField())
 
 
-def tags_with_speech_count() -> QuerySet:
+def tags_with_speech_count() -> QuerySet[Tag]:
     """Tags by name, each annotated with `speech_count` (active speeches using it), in one query."""
     return Tag.objects.annotate(speech_count=active_speech_count_of_tag()).order_by("name")
 
@@ -157,5 +167,27 @@ def tag_with_speech_count(*, tag_id: uuid.UUID) -> Tag:
         raise TagNotFound() from None
 
 
-def active_speech_count_for_tag(*, tag: Tag) -> int:
-    return SpeechTag.objects.filter(tag=tag, speech__archived_at__isnull=True).count()
+def active_speech_count(*, tag_id: uuid.UUID) -> int:
+    """How many active speeches use the tag (0 for an unknown tag)."""
+    return tags_with_speech_count().filter(pk=tag_id).values_list("speech_count", flat=True).first() or 0
+
+
+def tags_by_name_key(names: Iterable[str]) -> dict[str, Tag]:
+    """The existing tags among `names`, by `tag_name_key`: the same tag whatever the spelling's case or spaces."""
+    keys = {tag_name_key(name) for name in names} - {""}
+    if not keys:
+        return {}
+    tags = Tag.objects.annotate(name_key=Lower("name")).filter(name_key__in=keys)
+    return {tag_name_key(tag.name): tag for tag in tags}
+
+
+def missing_tag_names(names: Iterable[str]) -> list[str]:
+    """The names among `names` no tag has yet, each once, in the first spelling given (normalised)."""
+    names = list(names)
+    existing = tags_by_name_key(names)
+    missing: dict[str, str] = {}
+    for name in names:
+        key = tag_name_key(name)
+        if key and key not in existing:
+            missing.setdefault(key, normalise_tag_name(name))
+    return list(missing.values())

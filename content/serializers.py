@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from content.audio import signed_audio_url
 from content.models import Level, SentenceType, Speech, Tag
+from core.storage import signed_url
 
 
 class TagRefSerializer(serializers.ModelSerializer):
@@ -24,7 +24,7 @@ class SpeechItemSerializer(serializers.ModelSerializer):
         fields = ["id", "audio_url", "text", "level", "type", "tags"]
 
     def get_audio_url(self, speech: Speech) -> str:
-        return signed_audio_url(speech.audio.name, request=self.context.get("request"))
+        return signed_url(speech.audio.name, request=self.context.get("request"))
 
 
 # --- public tags and practice sets ---------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tags", apis.TagListApi.as_view(), name="tags"),
     path("game/speeches/random", apis.PracticeSetApi.as_view(), name="practice-set"),
     path("admin/speeches", apis.EditorSpeechListApi.as_view(), name="admin-speeches"),
+    path("admin/speeches/export.csv", apis.SpeechExportApi.as_view(), name="speech-export"),
     path("admin/speeches/<uuid:speech_id>", apis.EditorSpeechDetailApi.as_view(), name="admin-speech"),
     path("admin/tags", apis.EditorTagListApi.as_view(), name="admin-tags"),
     path("admin/tags/<uuid:tag_id>", apis.EditorTagDetailApi.as_view(), name="admin-tag"),

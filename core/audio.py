@@ -1,10 +1,17 @@
-"""Recognise the audio formats we accept (MP3, WAV, M4A) from a file's first bytes.
+"""The one rule for accepting audio: MP3, WAV or M4A judged by the bytes, at most MAX_UPLOAD_BYTES.
 
-File names and client-sent content types are not trusted; the bytes decide. Reused by
-the editor API, Django Admin and the imports app.
+File names and client-sent content types are not trusted; the first bytes decide. Used by
+the editor API and admin (content), imports (step 1) and the scoring upload. Each refusal is
+a domain error with its own code, so callers either let it answer the request or collect
+several (an import reports every bad file at once).
 """
 
+from pathlib import PurePosixPath
 from typing import Literal
+
+from django.conf import settings
+
+from core.exceptions import InvalidInput, PayloadTooLarge
 
 AudioFormat = Literal["mp3", "wav", "m4a"]
 
@@ -12,9 +19,26 @@ AudioFormat = Literal["mp3", "wav", "m4a"]
 HEAD_BYTES = 16
 
 CONTENT_TYPES: dict[str, str] = {"mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}
+EXTENSIONS: dict[str, str] = {"mp3": ".mp3", "wav": ".wav", "m4a": ".m4a"}
+_FORMAT_NAMES = {"mp3": "an MP3", "wav": "a WAV", "m4a": "an M4A"}
 
 # ISO base-media brands used by AAC/ALAC audio in an .m4a container (and plain MP4 audio).
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5", b"3gp6"}
+
+
+class AudioTooLarge(PayloadTooLarge):
+    code = "audio_too_large"
+    detail = "The audio file is too large."
+
+
+class UnsupportedAudioFormat(InvalidInput):
+    code = "unsupported_audio_format"
+    detail = "The audio must be an MP3, WAV or M4A file."
+
+
+class AudioNameMismatch(UnsupportedAudioFormat):
+    code = "audio_name_mismatch"
+    detail = "The file name's extension does not match its audio format."
 
 
 def _is_mpeg_audio_frame(head: bytes) -> bool:
@@ -43,3 +67,27 @@ def sniff_uploaded_file(uploaded) -> AudioFormat | None:
     head = uploaded.read(HEAD_BYTES)
     uploaded.seek(0)
     return detect_audio_format(head)
+
+
+def ensure_audio_size(size: int, *, label: str = "The audio file") -> None:
+    """AudioTooLarge (413) past MAX_UPLOAD_BYTES."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if size > limit:
+        raise AudioTooLarge(f"{label} is {size} bytes; the limit is {limit} bytes.")
+
+
+def accept_audio(uploaded, *, filename: str | None = None) -> AudioFormat:
+    """The format of an acceptable audio file, or the domain error saying why it is not.
+
+    With `filename` (imports refer to files by name), the name must also end in the
+    extension of the format the bytes show, so a CSV's `x.mp3` is an MP3.
+    """
+    label = f"'{filename}'" if filename else "The audio file"
+    ensure_audio_size(uploaded.size, label=label)
+    audio_format = sniff_uploaded_file(uploaded)
+    if audio_format is None:
+        raise UnsupportedAudioFormat(f"{label} is not an MP3, WAV or M4A audio file.")
+    if filename is not None and PurePosixPath(filename).suffix.lower() != EXTENSIONS[audio_format]:
+        raise AudioNameMismatch(f"{label} is {_FORMAT_NAMES[audio_format]} file; "
+                                f"its name must end in {EXTENSIONS[audio_format]}.")
+    return audio_format

@@ -7,7 +7,8 @@ translated here so that a client never sees HTML or a stack trace.
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
@@ -112,9 +113,20 @@ def _drf_error(exc: drf_exceptions.APIException) -> tuple[str, str, Any]:
     return code, str(detail), None
 
 
+def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """A model's full_clean() or a validator's error, keyed like DRF's (non_field_errors for the rest)."""
+    if hasattr(exc, "error_dict"):
+        return {("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+                for field, messages in exc.message_dict.items()}
+    return {"non_field_errors": list(exc.messages)}
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes our error shape."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):
+        # A rule enforced by a model or validator inside a service is bad input, not a crash.
+        exc = InvalidInput(errors=_django_validation_errors(exc))
+    elif isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = drf_exceptions.PermissionDenied()

@@ -26,6 +26,7 @@ def _errors(*pairs: tuple[int, str]) -> dict:
 
 
 UNAUTHENTICATED = (401, "Missing or invalid access token.")
+SAVED_MESSAGE = "Session saved successfully"
 
 
 class SessionsApi(APIView):
@@ -61,10 +62,12 @@ class SessionsApi(APIView):
     def post(self, request):
         payload = SessionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        outcome = services.save_session(user=request.user, data=payload.validated_data,
+        outcome = services.save_session(user=request.user, session=payload.to_input(),
                                         idempotency_key=request.headers.get("Idempotency-Key"))
+        body = SessionCreatedSerializer({"session_id": outcome.session_id, "message": SAVED_MESSAGE}).data
+        # A replay repeats the first answer, which was this 201.
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-        return Response(outcome.body, status=outcome.status, headers=headers)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         tags=TAGS,
@@ -104,8 +107,8 @@ class SessionDetailApi(APIView):
                              (404, "No such session."))},
     )
     def get(self, request, session_id):
-        session = selectors.session_detail(session_id=session_id, user=request.user)
-        return Response(SessionDetailSerializer(session, context={"request": request}).data)
+        detail = selectors.session_detail(session_id=session_id, user=request.user)
+        return Response(SessionDetailSerializer(detail, context={"request": request}).data)
 
 
 class ReviewSetApi(APIView):

@@ -1,4 +1,7 @@
-"""The game app's client-visible failures, each with its own machine code."""
+"""The game app's client-visible failures, each with its own machine code.
+
+Unknown speeches and tags are content's `SpeechNotFound` / `TagNotFound`.
+"""
 
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -16,16 +19,6 @@ class InvalidIdempotencyKey(InvalidInput):
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     detail = "This Idempotency-Key was already used with a different request body."
-
-
-class SpeechNotFound(NotFound):
-    code = "speech_not_found"
-    detail = "One or more speeches do not exist."
-
-
-class TagNotFound(NotFound):
-    code = "tag_not_found"
-    detail = "One or more tags do not exist."
 
 
 class SessionNotFound(NotFound):

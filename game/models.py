@@ -89,13 +89,17 @@ class GameResult(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Result {self.sequence_number}"
+
 
 class SessionSubmission(models.Model):
-    """The first answer to a session save sent with an `Idempotency-Key`, replayed to retries.
+    """Which session a save sent with an `Idempotency-Key` stored, so retries get that session back.
 
-    The unique (user, key) pair is what makes two concurrent retries create one session:
-    the second insert waits for the first transaction and then fails, and its request
-    answers with the stored response instead.
+    Only successful saves are kept, so a replay is always of a created session. The unique
+    (user, key) pair is what makes two concurrent retries create one session: the second
+    insert waits for the first transaction and then fails, and its request answers with
+    the first one's session instead.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -103,9 +107,7 @@ class SessionSubmission(models.Model):
     key = models.CharField(max_length=255)
     # sha256 of the validated request body, to tell a retry from a different request reusing the key.
     fingerprint = models.CharField(max_length=64)
-    session = models.ForeignKey(GameSession, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    session = models.ForeignKey(GameSession, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

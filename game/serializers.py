@@ -5,8 +5,7 @@ Only types, enums and ranges are checked here; whether a session adds up
 """
 
 import re
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +17,7 @@ from rest_framework import serializers
 from content.models import Level, SentenceType
 from content.serializers import SpeechItemSerializer
 from game import rules
+from game.inputs import SessionInput
 from game.models import GameMode, GameResult, GameSession, UserResponse
 
 MAX_SELECTED_TAGS = 50
@@ -74,6 +74,9 @@ class SessionInputSerializer(serializers.Serializer):
         fields["results"] = ResultInputSerializer(many=True, allow_empty=False, max_length=limit)
         return fields
 
+    def to_input(self) -> SessionInput:
+        return SessionInput.from_validated(self.validated_data)
+
 
 class SessionCreatedSerializer(serializers.Serializer):
     session_id = serializers.UUIDField()
@@ -106,7 +109,7 @@ class DateOrDateTimeField(serializers.Field):
         if parsed is None:
             self.fail("invalid")
         if timezone.is_naive(parsed):
-            parsed = parsed.replace(tzinfo=dt_timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         return parsed
 
     def to_representation(self, value):
@@ -148,19 +151,24 @@ class ResultDetailSerializer(serializers.ModelSerializer):
                   "response_time_ms"]
 
 
+# Serializes a `game.selectors.SessionDetail` (no docstring: it would become the schema's description).
 class SessionDetailSerializer(serializers.ModelSerializer):
-    selected_tags = serializers.SerializerMethodField(help_text="Names of the tags the session was drawn from "
-                                                                "(tags deleted since are left out).")
-    results = ResultDetailSerializer(many=True, source="ordered_results")
+    selected_tags = serializers.ListField(
+        child=serializers.CharField(), source="selected_tag_names", read_only=True,
+        help_text="Names of the tags the session was drawn from (tags deleted since are left out).")
+    results = ResultDetailSerializer(many=True)
 
     class Meta:
         model = GameSession
         fields = ["id", "mode", "level", "sentence_type", "selected_tags", "total_sentences", "correct_count",
                   "max_streak", "avg_pronunciation_score", "duration_seconds", "started_at", "completed_at",
                   "results"]
+        # The instance holds the session one level down; the model still describes its fields (and the schema).
+        extra_kwargs = {name: {"source": f"session.{name}"} for name in fields
+                        if name not in ("selected_tags", "results")}
 
-    def get_selected_tags(self, session: GameSession) -> list[str]:
-        return session.selected_tag_names
+    def build_field(self, source, info, model_class, nested_depth):
+        return super().build_field(source.removeprefix("session."), info, model_class, nested_depth)
 
 
 # --- review set -----------------------------------------------------------------

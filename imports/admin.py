@@ -3,23 +3,12 @@ from functools import partial, wraps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from imports import admin_wizard, services
+from imports import admin_wizard
 from imports.models import UploadedFile, UploadSession
-
-
-@admin.action(description="Export selected as import CSV")
-def export_speeches_as_import_csv(modeladmin, request, queryset):
-    """Admin action for the Speech list (wired into content's SpeechAdmin): exactly the selected speeches."""
-    speeches = queryset.prefetch_related("tags").order_by("created_at", "id")
-    response = HttpResponse(services.export_csv_text(speeches), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"'
-    return response
 
 
 def may_import(user) -> bool:

@@ -9,9 +9,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
+from content.exceptions import CsvRowsInvalid
 from core.exceptions import DomainError
 from imports import selectors, services
-from imports.exceptions import CsvRowsInvalid
 from imports.forms import AudioUploadForm, CsvUploadForm
 from imports.models import UploadSession
 
@@ -45,7 +45,7 @@ def upload_audio_view(model_admin, request):
     file_errors: list = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.upload_audio_files(user=request.user, files=form.cleaned_data["files"],
+            result = services.upload_audio_files(actor=request.user, files=form.cleaned_data["files"],
                                                  session_id=session.id if session else None)
         except DomainError as exc:
             messages.error(request, f"Nothing was uploaded. {exc.detail}")
@@ -69,7 +69,7 @@ def upload_csv_view(model_admin, request, session_id):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            preview = services.stage_csv(user=request.user, session_id=session.id,
+            preview = services.stage_csv(actor=request.user, session_id=session.id,
                                          csv_data=services.read_csv_upload(upload), csv_name=upload.name or "")
         except CsvRowsInvalid as exc:
             messages.error(request, exc.detail)
@@ -96,7 +96,7 @@ def confirm_view(model_admin, request, session_id):
     if request.method != "POST":
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[session_id]))
     try:
-        result = services.import_staged_csv(user=request.user, session_id=session_id)
+        result = services.import_staged_csv(actor=request.user, session_id=session_id)
     except DomainError as exc:
         messages.error(request, f"Nothing was imported. {exc.detail}")
         step = "wizard" if exc.status_code == 404 else "csv"

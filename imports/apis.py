@@ -1,23 +1,17 @@
-from django.http import StreamingHttpResponse
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.openapi import error_response as _error
-from content.serializers import EditorSpeechFilterSerializer
-from imports import selectors, services
+from imports import services
 from imports.serializers import (
     ImportAudioSerializer,
     ImportCsvSerializer,
     ImportResultSerializer,
     ImportUploadResultSerializer,
 )
-
 
 _STAFF_ERRORS = {401: _error("Not signed in."), 403: _error("Not a staff member.")}
 
@@ -31,7 +25,7 @@ class ImportAudioApi(APIView):
         tags=["admin: import"],
         summary="Import step 1: upload audio files",
         description=(
-            "Stores MP3/WAV/M4A files (checked by content) under `audio/uploads/{upload_session_id}/`. "
+            "Stores MP3/WAV/M4A files (judged by their bytes) under `audio/uploads/{upload_session_id}/`. "
             "A name already in the session gets `_1`, `_2`, ... before its extension; the CSV of step 2 "
             "refers to files by that `filename`. Send `upload_session_id` to add more files to an open "
             "session. If any file is refused, none of the request's files is stored. Sessions expire "
@@ -51,7 +45,7 @@ class ImportAudioApi(APIView):
         serializer = ImportAudioSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.upload_audio_files(
-            user=request.user, files=serializer.validated_data["files"],
+            actor=request.user, files=serializer.validated_data["files"],
             session_id=serializer.validated_data.get("upload_session_id") or None,
         )
         return Response(ImportUploadResultSerializer(result, context={"request": request}).data)
@@ -90,45 +84,8 @@ class ImportCsvApi(APIView):
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         result = services.import_csv(
-            user=request.user, session_id=serializer.validated_data["upload_session_id"],
+            actor=request.user, session_id=serializer.validated_data["upload_session_id"],
             csv_data=services.read_csv_upload(upload), csv_name=upload.name or "",
             dry_run=serializer.validated_data["dry_run"], source="api",
         )
         return Response(ImportResultSerializer(result).data)
-
-
-class _JsonForErrors(BaseContentNegotiation):
-    """The CSV itself bypasses renderers; errors are JSON whatever the client's Accept header says."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class SpeechExportApi(APIView):
-    permission_classes = [IsAdminUser]
-    content_negotiation_class = _JsonForErrors
-    rate_limit_scope = "admin"
-
-    @extend_schema(
-        tags=["admin: import"],
-        summary="Export speeches as an import CSV",
-        operation_id="admin_speeches_export_csv",
-        description=(
-            "Active speeches (same filters as GET /admin/speeches) in the import CSV format, oldest first. `audio_filename` "
-            "is the file name of the stored audio. To round-trip: download those audio objects, upload them "
-            "unrenamed in import step 1, then import this CSV (edited or not) into that session. Cells "
-            "starting with =, +, -, @ are prefixed with ' against spreadsheet formulas; the import removes it."
-        ),
-        parameters=[EditorSpeechFilterSerializer],
-        responses={(200, "text/csv"): OpenApiTypes.STR, 400: _error("A filter value is invalid."), **_STAFF_ERRORS},
-    )
-    def get(self, request):
-        filters = EditorSpeechFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        speeches = selectors.speeches_for_export(**filters.validated_data)
-        response = StreamingHttpResponse(services.iter_export_lines(speeches), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"'
-        return response

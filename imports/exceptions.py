@@ -1,6 +1,10 @@
-"""What can go wrong in an import, as the API, the admin wizard and the command report it."""
+"""What can go wrong in an import, as the API, the admin wizard and the command report it.
 
-from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+A bad CSV is content's (`content.exceptions.InvalidCsv`, `CsvTooLarge`, `CsvRowsInvalid`: the
+format is content's), a storage outage core's (`core.storage.StorageUnavailable`).
+"""
+
+from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 
 
 class UploadSessionNotFound(NotFound):
@@ -26,23 +30,3 @@ class InvalidAudioFile(InvalidInput):
 class AudioFileTooLarge(PayloadTooLarge):
     code = "audio_file_too_large"
     detail = "An audio file is larger than the limit."
-
-
-class InvalidCsv(InvalidInput):
-    code = "invalid_csv"
-    detail = "The file is not a valid UTF-8 CSV."
-
-
-class CsvTooLarge(PayloadTooLarge):
-    code = "csv_too_large"
-    detail = "The CSV file is larger than the limit."
-
-
-class CsvRowsInvalid(Unprocessable):
-    code = "csv_rows_invalid"
-    detail = "Some CSV rows are invalid; nothing was imported."
-
-
-class StorageUnavailable(ServiceUnavailable):
-    code = "storage_unavailable"
-    detail = "The audio storage failed; nothing was imported. Try again later."

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from content.audio import signed_audio_url
+from core.storage import signed_url
 from imports.models import UploadedFile
 
 
@@ -36,7 +36,7 @@ class ImportUploadedFileSerializer(serializers.ModelSerializer):
         fields = ["id", "original_filename", "filename", "storage_url", "size_bytes"]
 
     def get_storage_url(self, upload: UploadedFile) -> str:
-        return signed_audio_url(upload.storage_key, request=self.context.get("request"))
+        return signed_url(upload.storage_key, request=self.context.get("request"))
 
 
 class ImportUploadResultSerializer(serializers.Serializer):
@@ -47,8 +47,8 @@ class ImportUploadResultSerializer(serializers.Serializer):
 
 class ImportCreatedSpeechSerializer(serializers.Serializer):
     row = serializers.IntegerField()
-    speech_id = serializers.UUIDField(source="speech.id")
-    text = serializers.CharField(source="speech.text")
+    speech_id = serializers.UUIDField()
+    text = serializers.CharField()
 
 
 class ImportPlannedSpeechSerializer(serializers.Serializer):

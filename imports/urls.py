@@ -7,5 +7,4 @@ app_name = "imports"
 urlpatterns = [
     path("admin/import/audio", apis.ImportAudioApi.as_view(), name="import-audio"),
     path("admin/import/csv", apis.ImportCsvApi.as_view(), name="import-csv"),
-    path("admin/speeches/export.csv", apis.SpeechExportApi.as_view(), name="speech-export"),
 ]

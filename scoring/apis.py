@@ -3,8 +3,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring import services
 from core.api.openapi import error_response as _error
+from scoring import services
 from scoring.serializers import ScoringResultSerializer, SpeechScoreRequestSerializer
 from scoring.uploads import keep_uploads_in_memory
 

@@ -1,6 +1,9 @@
-"""The scoring app's client-visible failures, each with its own machine code."""
+"""The scoring app's client-visible failures, each with its own machine code.
 
-from core.exceptions import InvalidInput, PayloadTooLarge, ServiceUnavailable, Unprocessable
+An oversized recording is `core.audio.AudioTooLarge`, the one audio-acceptance rule.
+"""
+
+from core.exceptions import InvalidInput, ServiceUnavailable, Unprocessable
 
 
 class InvalidAudio(InvalidInput):
@@ -11,11 +14,6 @@ class InvalidAudio(InvalidInput):
 class UnsupportedLanguage(InvalidInput):
     code = "unsupported_language"
     detail = "This language is not supported by the scoring engine."
-
-
-class AudioTooLarge(PayloadTooLarge):
-    code = "audio_too_large"
-    detail = "The audio file is too large."
 
 
 class AudioQualityTooLow(Unprocessable):

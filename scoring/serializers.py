@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from scoring.providers.base import LANGUAGE_TAG
+
 MAX_REFERENCE_CHARS = 500
 
 
@@ -10,7 +12,7 @@ class SpeechScoreRequestSerializer(serializers.Serializer):
                   "(10 MB) and 30 seconds. Never stored.")
     reference_text = serializers.CharField(max_length=MAX_REFERENCE_CHARS, help_text="The sentence the learner read.")
     language = serializers.RegexField(
-        r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", required=False, default="en-US",
+        LANGUAGE_TAG, required=False, default="en-US",
         help_text='BCP-47 language of the sentence, default "en-US" (the local engine scores en-US only).')
 
 
@@ -30,5 +32,3 @@ class ScoringResultSerializer(serializers.Serializer):
         allow_null=True, help_text="Share of the reference words said correctly, 0-100.")
     word_scores = WordScoreSerializer(many=True)
     provider = serializers.CharField(source="provider_name", help_text='"local" or "azure".')
-
-

@@ -6,11 +6,11 @@ import logging
 
 from django.conf import settings
 
+from core.audio import ensure_audio_size
 from core.observability import metrics
 from scoring.audio import AudioDecodeError, check_quality, decode_audio
 from scoring.exceptions import (
     AudioQualityTooLow,
-    AudioTooLarge,
     InvalidAudio,
     ReferenceNotScorable,
     ScoringTimeout,
@@ -52,11 +52,10 @@ def _score(provider: SpeechProvider, audio: PcmAudio, reference_text: str, langu
 def score_pronunciation(*, audio: bytes, reference_text: str, language: str = "en-US") -> ScoringResult:
     """Decode, check and score one recording; the bytes are only ever held in memory.
 
-    Raises AudioTooLarge (413), InvalidAudio or UnsupportedLanguage (400), AudioQualityTooLow
+    Raises core.audio.AudioTooLarge (413), InvalidAudio or UnsupportedLanguage (400), AudioQualityTooLow
     or ReferenceNotScorable (422), ScoringTimeout or ScoringUnavailable (503).
     """
-    if len(audio) > settings.MAX_UPLOAD_BYTES:
-        raise AudioTooLarge(f"The audio file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
+    ensure_audio_size(len(audio))
     provider = get_speech_provider()
     if not provider.supports_language(language):
         raise UnsupportedLanguage(f"The {provider.name} scoring engine does not support {language!r}.")

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from scoring.exceptions import AudioTooLarge
+from core.audio import AudioTooLarge
 
 
 class InMemoryLimitedUploadHandler(FileUploadHandler):
@@ -24,6 +24,7 @@ class InMemoryLimitedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if start + len(raw_data) > settings.MAX_UPLOAD_BYTES:
+            # Not ensure_audio_size: it would give the bytes read so far as the size, and reading stops here.
             raise AudioTooLarge(f"The audio file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
         self.buffer.write(raw_data)
         return None  # consumed: no later handler sees the data

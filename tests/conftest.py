@@ -13,7 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from config.settings import s3_storage_options
+from core.storage import s3_storage_options
 from tests.accounts.factories import StaffUserFactory, UserFactory
 from tests.s3server import start_s3_server
 

@@ -1,13 +1,23 @@
 """Every write and business rule of the accounts app (split by topic, re-exported here)."""
 
 from accounts.services.auth import (
-    admin_password_reset, change_password, delete_account, login, record_admin_creation, record_admin_edit,
+    admin_password_reset,
+    change_password,
+    delete_account,
+    login,
+    record_admin_creation,
+    record_admin_edit,
     register_user,
 )
 from accounts.services.profile import update_profile
 from accounts.services.social import social_sign_in
 from accounts.services.tokens import (
-    TokenPair, logout, purge_ended_sessions, revoke_session, rotate_refresh_token, session_id_of,
+    TokenPair,
+    logout,
+    purge_ended_sessions,
+    revoke_session,
+    rotate_refresh_token,
+    session_id_of,
 )
 
 __all__ = [

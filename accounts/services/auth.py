@@ -5,14 +5,22 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.exceptions import (
-    AccountDisabled, EmailTaken, InvalidCredentials, PasswordNotSet, WeakPassword, WrongPassword,
-)
 import audit
+from accounts.exceptions import (
+    AccountDisabled,
+    EmailTaken,
+    InvalidCredentials,
+    PasswordNotSet,
+    WeakPassword,
+    WrongPassword,
+)
 from accounts.models import AuthProvider, User, normalise_email
 from accounts.services import lockout
 from accounts.services.tokens import (
-    TokenPair, blacklist_all_refresh_tokens, revoke_other_sessions, start_session,
+    TokenPair,
+    blacklist_all_refresh_tokens,
+    revoke_other_sessions,
+    start_session,
 )
 from core.observability import metrics
 

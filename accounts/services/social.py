@@ -2,8 +2,8 @@
 
 from django.db import IntegrityError, transaction
 
-from accounts.exceptions import AccountDisabled, EmailNotVerified, SocialEmailMissing
 import audit
+from accounts.exceptions import AccountDisabled, EmailNotVerified, SocialEmailMissing
 from accounts.models import User
 from accounts.services.tokens import TokenPair, start_session
 from accounts.social import SocialIdentity, verify_social_token

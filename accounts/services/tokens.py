@@ -22,9 +22,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+import audit
 from accounts.exceptions import DeviceSessionNotFound, InvalidRefreshToken
 from accounts.models import AuthProvider, DeviceSession, User
-import audit
 from core.http import context
 
 SESSION_CLAIM = "sid"

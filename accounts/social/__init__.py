@@ -7,6 +7,7 @@ from accounts.models import AuthProvider
 from accounts.social import facebook, oidc
 from accounts.social.identity import SocialIdentity
 
+
 def verify_social_token(*, provider: str, token: str) -> SocialIdentity:
     """The identity a provider token proves, or a domain error (400/401/503)."""
     if provider == AuthProvider.GOOGLE:

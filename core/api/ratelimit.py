@@ -24,8 +24,8 @@ from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
-from core.observability import metrics
 from core.http.client_ip import client_ip
+from core.observability import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -40,11 +40,13 @@ class RequestContext:
         return user if user is not None and user.is_authenticated else None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("request_context", default=RequestContext())
+_NONE = RequestContext()
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("request_context", default=None)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    """The bound context; outside any request or command, one with nothing in it."""
+    return _current.get() or _NONE
 
 
 def _valid_ip(address: str) -> str | None:

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import Counter, Histogram
 
-from core.http.client_ip import address_in, client_ip
 from core.exceptions import error_body
+from core.http.client_ip import address_in, client_ip
 
 REGISTRATIONS = Counter(
     "englishapp_registrations_total", "Accounts created, by sign-up method (email, google, apple, facebook).",

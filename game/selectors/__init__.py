@@ -2,6 +2,6 @@
 
 from game.selectors.progress import learner_progress
 from game.selectors.review import review_speeches
-from game.selectors.sessions import session_detail, session_history, user_zone
+from game.selectors.sessions import SessionDetail, session_detail, session_history, user_zone
 
-__all__ = ["learner_progress", "review_speeches", "session_detail", "session_history", "user_zone"]
+__all__ = ["SessionDetail", "learner_progress", "review_speeches", "session_detail", "session_history", "user_zone"]

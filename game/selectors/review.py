@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db.models import Case, F, FloatField, Max, Q, Sum, Value, When
 from django.db.models.functions import Power
@@ -8,8 +13,11 @@ from game import rules
 from game.dbfunctions import EpochSeconds
 from game.models import GameResult, UserResponse
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def review_need():
+
+def review_need() -> Case:
     """Per-answer weight before decay (see `rules.REVIEW_RULE`)."""
     return Case(
         When(user_response__in=[UserResponse.INCORRECT, UserResponse.SKIPPED], then=Value(rules.REVIEW_MISS_WEIGHT)),
@@ -19,7 +27,7 @@ def review_need():
     )
 
 
-def review_speeches(*, user, limit: int, now=None) -> list[Speech]:
+def review_speeches(*, user: User, limit: int, now: datetime | None = None) -> list[Speech]:
     """The learner's own active sentences most worth practising again, most needed first.
 
     The decay 2^(-age / half-life) is computed in the database, so only `limit` speeches

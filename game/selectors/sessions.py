@@ -1,4 +1,8 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -8,10 +12,22 @@ from content.models import Tag
 from game.exceptions import SessionForbidden, SessionNotFound
 from game.models import GameResult, GameSession
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 UTC = ZoneInfo("UTC")
 
 
-def user_zone(user) -> ZoneInfo:
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session with its results in sequence order and the names of the tags it was drawn from."""
+
+    session: GameSession
+    results: list[GameResult]
+    selected_tag_names: list[str]
+
+
+def user_zone(user: User) -> ZoneInfo:
     """The learner's time zone; UTC when unset or unknown."""
     try:
         return ZoneInfo(user.timezone or "UTC")
@@ -23,8 +39,9 @@ def local_day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def session_history(*, user, mode: str | None = None, level: str | None = None,
-                    from_date: date | datetime | None = None, to_date: date | datetime | None = None) -> QuerySet:
+def session_history(*, user: User, mode: str | None = None, level: str | None = None,
+                    from_date: date | datetime | None = None,
+                    to_date: date | datetime | None = None) -> QuerySet[GameSession]:
     """The learner's sessions, newest completed first.
 
     A date bound is a whole day in the learner's time zone (to_date includes all of it);
@@ -51,10 +68,10 @@ def session_history(*, user, mode: str | None = None, level: str | None = None,
     )
 
 
-def session_detail(*, session_id, user) -> GameSession:
-    """One session with its results (sequence order), their speeches and tags, in a fixed number of queries.
+def session_detail(*, session_id: UUID, user: User) -> SessionDetail:
+    """One session with its results, their speeches and tags, in a fixed number of queries.
 
-    Sets `selected_tag_names` on the session. 404 when missing, 403 when someone else's.
+    404 when missing, 403 when someone else's.
     """
     session = GameSession.objects.filter(id=session_id).first()
     if session is None:
@@ -63,8 +80,7 @@ def session_detail(*, session_id, user) -> GameSession:
         raise SessionForbidden()
     results = GameResult.objects.filter(session=session).select_related("speech").prefetch_related(
         "speech__tags").order_by("sequence_number")
-    session.ordered_results = list(results)
     tag_ids = [UUID(str(tag_id)) for tag_id in session.selected_tags]
     names = dict(Tag.objects.filter(id__in=tag_ids).values_list("id", "name")) if tag_ids else {}
-    session.selected_tag_names = [names[tag_id] for tag_id in tag_ids if tag_id in names]
-    return session
+    return SessionDetail(session=session, results=list(results),
+                         selected_tag_names=[names[tag_id] for tag_id in tag_ids if tag_id in names])

@@ -5,19 +5,26 @@ before anything is stored, so an invalid CSV or file writes nothing at all. Then
 files go through the same upload session and CSV import as the API's.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.files import File
 
-from imports import objects
-from imports.services.csv_import import ImportResult, import_csv, plan_import
+from content.services import plan_speech_csv
+from core import storage
+from imports.services.csv_import import ImportResult, import_csv
 from imports.services.uploads import check_audio_file, clean_filename, raise_file_problems, upload_audio_files
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 UPLOAD_BATCH = 500
 
-ProgressFactory = Callable[[str, int], objects.Progress]
+ProgressFactory = Callable[[str, int], storage.Progress]
 
 
 def _folder_files(audio_dir: Path) -> dict[str, Path]:
@@ -34,11 +41,11 @@ def _check_folder_files(paths: list[Path]) -> None:
     raise_file_problems(problems)
 
 
-def import_directory(*, user, audio_dir: Path, csv_data: bytes, csv_name: str = "", dry_run: bool = False,
+def import_directory(*, actor: User | None, audio_dir: Path, csv_data: bytes, csv_name: str = "", dry_run: bool = False,
                      progress: ProgressFactory | None = None) -> ImportResult:
     """Import the CSV with audio from `audio_dir`. `progress(label, total)` returns a step callback."""
     available = _folder_files(audio_dir)
-    plan = plan_import(csv_data, available_files=set(available))
+    plan = plan_speech_csv(csv_data=csv_data, available_files=set(available))
     referenced = [available[row.audio_filename] for row in plan.rows]
     _check_folder_files(referenced)
     if dry_run:
@@ -51,9 +58,9 @@ def import_directory(*, user, audio_dir: Path, csv_data: bytes, csv_name: str = 
         batch = referenced[start:start + UPLOAD_BATCH]
         with ExitStack() as stack:
             contents = [File(stack.enter_context(open(path, "rb")), name=path.name) for path in batch]
-            uploaded = upload_audio_files(user=user, files=contents, session_id=session_id, progress=step)
+            uploaded = upload_audio_files(actor=actor, files=contents, session_id=session_id, progress=step)
         session_id = uploaded.session.id
 
     step = progress("Creating speeches", len(plan.rows)) if progress else None
-    return import_csv(user=user, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
+    return import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
                       source="command", progress=step)

@@ -1,10 +1,14 @@
 """Step 1 of an import: audio files into an upload session, and removing sessions that expired."""
 
+from __future__ import annotations
+
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files import File
@@ -12,15 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from core import storage
+from core.audio import CONTENT_TYPES, AudioTooLarge, UnsupportedAudioFormat, accept_audio
 from core.observability import metrics
-from core.audio import sniff_uploaded_file
-from imports import objects
 from imports.exceptions import AudioFileTooLarge, InvalidAudioFile, NoFilesUploaded, UploadSessionClosed
 from imports.models import UploadedFile, UploadSession
 from imports.selectors import expired_upload_sessions, live_upload_session
 
-EXTENSIONS = {"mp3": ".mp3", "wav": ".wav", "m4a": ".m4a"}
-FORMAT_NAMES = {"mp3": "an MP3", "wav": "a WAV", "m4a": "an M4A"}
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -50,20 +54,22 @@ def clean_filename(name: str) -> str:
 
 
 def check_audio_file(content: File) -> tuple[CheckedFile | None, str, str]:
-    """(the checked file, "", "") or (None, "too_large" or "invalid", what is wrong)."""
-    limit = settings.MAX_UPLOAD_BYTES
+    """(the checked file, "", "") or (None, "too_large" or "invalid", what is wrong).
+
+    Core's audio rule decides; its refusals are collected here rather than raised, so one
+    answer can name every bad file of a batch. The CSV refers to files by name, so the
+    name's extension must agree with the format too.
+    """
     original = str(content.name or "")
     name = clean_filename(original)
-    if content.size > limit:
-        return None, "too_large", f"'{original}' is {content.size} bytes; the limit is {limit} bytes per file"
+    try:
+        audio_format = accept_audio(content, filename=name or None)
+    except AudioTooLarge as exc:
+        return None, "too_large", exc.detail
+    except UnsupportedAudioFormat as exc:
+        return None, "invalid", exc.detail
     if not name:
         return None, "invalid", "The file has no usable name"
-    audio_format = sniff_uploaded_file(content)
-    if audio_format is None:
-        return None, "invalid", f"'{original}' is not an MP3, WAV or M4A audio file"
-    if PurePosixPath(name).suffix.lower() != EXTENSIONS[audio_format]:
-        return None, "invalid", (f"'{original}' is {FORMAT_NAMES[audio_format]} file; "
-                                 f"its name must end in {EXTENSIONS[audio_format]}")
     return CheckedFile(content, original, name, content.size, audio_format), "", ""
 
 
@@ -105,8 +111,8 @@ def _unique_name(name: str, taken: set[str]) -> str:
     return f"{path.stem}_{counter}{path.suffix}"
 
 
-def upload_audio_files(*, user, files: Sequence[File], session_id=None,
-                       progress: objects.Progress = None) -> UploadResult:
+def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id: uuid.UUID | str | None = None,
+                       progress: storage.Progress = None) -> UploadResult:
     """Store audio files in a new upload session, or add them to an open one.
 
     Any staff member may add to any open session (editors share the work of a large
@@ -123,7 +129,7 @@ def upload_audio_files(*, user, files: Sequence[File], session_id=None,
                     raise UploadSessionClosed()
             else:
                 session = UploadSession.objects.create(
-                    created_by=user if user is not None and user.pk else None,
+                    created_by=actor if actor is not None and actor.pk else None,
                     expires_at=timezone.now() + timedelta(hours=settings.IMPORT_SESSION_TTL_HOURS),
                 )
             taken = set(session.files.values_list("stored_name", flat=True))
@@ -131,25 +137,26 @@ def upload_audio_files(*, user, files: Sequence[File], session_id=None,
             for item in checked:
                 names.append(_unique_name(item.name, taken))
                 taken.add(names[-1])
-            stored_keys = objects.put_many(
-                [(f"{session.storage_prefix}{name}", item.content, item.format) for name, item in zip(names, checked)],
+            stored_keys = storage.put_many(
+                [(f"{session.storage_prefix}{name}", item.content, CONTENT_TYPES[item.format])
+                 for name, item in zip(names, checked, strict=True)],
                 progress=progress,
             )
             uploaded = UploadedFile.objects.bulk_create([
                 UploadedFile(session=session, original_filename=item.original_filename[:255], stored_name=name,
                              storage_key=key, size_bytes=item.size, format=item.format)
-                for name, key, item in zip(names, stored_keys, checked)
+                for name, key, item in zip(names, stored_keys, checked, strict=True)
             ])
             audit.record("import.audio_uploaded", session,
-                         {"files": len(uploaded), "bytes": sum(item.size for item in checked)}, actor=user)
+                         {"files": len(uploaded), "bytes": sum(item.size for item in checked)}, actor=actor)
     except BaseException:
-        objects.delete_quietly(stored_keys)
+        storage.delete_quietly(stored_keys)
         raise
     metrics.record_import(kind="audio", outcome="ok")
     return UploadResult(session=session, files=uploaded)
 
 
-def delete_upload_session(session_id) -> int | None:
+def delete_upload_session(session_id: uuid.UUID) -> int | None:
     """Delete an expired session, its file rows and whatever is still stored under its folder.
 
     Returns the number of objects deleted, or None when the session is gone or busy (an
@@ -160,7 +167,7 @@ def delete_upload_session(session_id) -> int | None:
                    .filter(pk=session_id).first())
         if session is None:
             return None
-        deleted_objects = objects.delete_prefix(session.storage_prefix)
+        deleted_objects = storage.delete_prefix(session.storage_prefix)
         session.delete()
     return deleted_objects
 

@@ -4,15 +4,24 @@ The CSV is kept on the session between the two requests, so the editor does not 
 twice and the import runs on exactly the text that was previewed.
 """
 
-from imports.exceptions import InvalidCsv, UploadSessionClosed
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from content.exceptions import InvalidCsv
+from imports.exceptions import UploadSessionClosed
 from imports.models import UploadSession
 from imports.selectors import live_upload_session
 from imports.services.csv_import import ImportResult, import_csv
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def stage_csv(*, user, session_id, csv_data: bytes, csv_name: str) -> ImportResult:
+
+def stage_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: bytes, csv_name: str) -> ImportResult:
     """A dry run of the CSV; when every row is valid the CSV waits on the session for confirmation."""
-    result = import_csv(user=user, session_id=session_id, csv_data=csv_data, csv_name=csv_name, dry_run=True)
+    result = import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name, dry_run=True)
     session = live_upload_session(session_id)
     session.pending_csv = csv_data.decode("utf-8-sig")
     session.pending_csv_name = csv_name[:255]
@@ -20,12 +29,12 @@ def stage_csv(*, user, session_id, csv_data: bytes, csv_name: str) -> ImportResu
     return result
 
 
-def import_staged_csv(*, user, session_id) -> ImportResult:
+def import_staged_csv(*, actor: User | None, session_id: uuid.UUID | str) -> ImportResult:
     session = live_upload_session(session_id)
     if session.state != UploadSession.State.OPEN:
         raise UploadSessionClosed()
     if not session.pending_csv:
         raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
                          code="no_staged_csv")
-    return import_csv(user=user, session_id=session.id, csv_data=session.pending_csv.encode(),
+    return import_csv(actor=actor, session_id=session.id, csv_data=session.pending_csv.encode(),
                       csv_name=session.pending_csv_name, source="admin")

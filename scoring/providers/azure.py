@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import azure.cognitiveservices.speech as speechsdk
 
 from scoring.providers.base import (
+    LANGUAGE_TAG,
     AudioQualityError,
     ErrorType,
     PcmAudio,
@@ -49,7 +49,6 @@ _ERROR_TYPES: dict[str, ErrorType] = {
 _TRANSIENT_CODES = {"ConnectionFailure", "ServiceTimeout", "ServiceUnavailable", "ServiceError",
                     "TooManyRequests", "RuntimeError", "ServiceRedirectTemporary"}
 SEGMENTATION_SILENCE_MS = "2000"
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 class _TransientError(SpeechProviderAPIError):
@@ -92,9 +91,7 @@ def result_from_azure_json(data: dict[str, Any]) -> ScoringResult:
         fluency_score=_number(assessment.get("FluencyScore")),
         completeness_score=_number(assessment.get("CompletenessScore")),
         word_scores=words,
-        confidence=float(best.get("Confidence") or 0.0),
         provider_name="azure",
-        raw_response=data,
     )
 
 
@@ -124,7 +121,7 @@ class AzureSpeechProvider(SpeechProvider):
         self._sleep = sleep
 
     def supports_language(self, language: str) -> bool:
-        return bool(_LANGUAGE_TAG.match(language))
+        return bool(LANGUAGE_TAG.match(language))
 
     def transcribe_and_score(self, audio: PcmAudio, reference_text: str, language: str = "en-US") -> ScoringResult:
         if not self._key or not (self._region or self._endpoint):

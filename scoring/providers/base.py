@@ -7,13 +7,18 @@ Providers receive `PcmAudio` already decoded and checked by `scoring.audio` (16 
 from __future__ import annotations
 
 import abc
+import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 ErrorType = Literal["none", "mispronunciation", "omission", "insertion"]
 
 
 SAMPLE_RATE = 16000
+
+# The shape of a BCP-47 language tag ("en", "en-US", "zh-Hans-CN"): the request accepts it, each
+# provider then says whether it scores that language.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,7 @@ class ScoringResult:
     fluency_score: float | None = None
     completeness_score: float | None = None
     word_scores: list[WordScore] = field(default_factory=list)
-    confidence: float = 0.0
     provider_name: str = ""
-    # Provider-specific details for logs and debugging; never sent to clients.
-    raw_response: dict[str, Any] | None = None
 
 
 class SpeechProviderError(Exception):

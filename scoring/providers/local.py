@@ -293,7 +293,7 @@ class LocalSpeechProvider(SpeechProvider):
                 continue
             segments = engine.align([tokens[i] for i in subset], pcm)
             if segments is not None:
-                for i, seg in zip(subset, segments):
+                for i, seg in zip(subset, segments, strict=True):
                     fits[i] = seg.fit
                 return fits
             if subset == matched:

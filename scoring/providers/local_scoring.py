@@ -11,8 +11,6 @@ from typing import Literal
 
 from scoring.providers.base import ErrorType, ScoringResult, WordScore
 
-FRAMES_PER_SECOND = 100
-
 # Per-frame acoustic fit (pocketsphinx's acoustic score units, relative to the best senone of
 # each frame, so 0 is a perfect fit) mapped linearly onto 0-100 between these two values.
 # Calibrated on synthetic speech: correctly read words fit between -6 and -24, replaced
@@ -118,7 +116,7 @@ def plan_tokens(tokens: list[str], phone_counts: list[int], path: list[Segment])
     gap_positions[-1].extend(range(position, n))
 
     plan = TokenPlan(status=status, segment=segment)
-    for garbage, positions in zip(gaps_garbage, gap_positions):
+    for garbage, positions in zip(gaps_garbage, gap_positions, strict=True):
         runs = _runs(garbage)
         plan.garbage_runs.extend(runs)
         if not positions:
@@ -263,7 +261,6 @@ def combine(
         fluency_score=round(fluency_score, 1),
         completeness_score=round(completeness, 1),
         word_scores=ordered,
-        confidence=round(n_correct / len(token_scores), 3),
         provider_name=provider_name,
     )
 

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditLog
-from config.settings import s3_storage_options
 from content import selectors
 from content.demo.sentences import SENTENCES, clip_name
 from content.models import Speech
 from content.seeding import AUDIO_DIR
+from core.storage import s3_storage_options
 from tests.conftest import bearer
 from tests.content.factories import EMPTY_WAV, SpeechFactory, TagFactory
 

@@ -78,3 +78,18 @@ def test_database_failure_is_503_json(api_client):
 
     assert response.status_code == 503
     assert response.json()["code"] == "service_unavailable"
+
+
+def test_a_django_validation_error_from_a_service_is_400_with_its_fields(api_client):
+    response = api_client.get("/api/v1/raise/model-validation")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_input", "detail": "Invalid input.",
+                               "errors": {"name": ["Too long."], "non_field_errors": ["Inconsistent."]}}
+
+
+def test_a_validator_message_without_a_field_is_400_too(api_client):
+    response = api_client.get("/api/v1/raise/validator")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"non_field_errors": ["Not allowed."]}

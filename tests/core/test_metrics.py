@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from core.observability import metrics
-from tests.core.fresh_django import PRODUCTION_ENV, run_django, settings_in
 from tests.content.factories import SpeechFactory
+from tests.core.fresh_django import PRODUCTION_ENV, run_django, settings_in
 from tests.game.payloads import session_body
 from tests.scoring.helpers import clip, post_score
 

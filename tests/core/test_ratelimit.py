@@ -16,12 +16,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from core.observability import metrics
 from core.http.client_ip import client_ip
+from core.observability import metrics
 from tests.accounts.factories import DEFAULT_PASSWORD, StaffUserFactory, UserFactory
+from tests.conftest import bearer
 from tests.core.fresh_django import PRODUCTION_ENV, run_django, settings_in
 from tests.core.ratelimit_urls import scoped
-from tests.conftest import bearer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.ratelimit_urls")]
 
@@ -384,7 +384,8 @@ def test_admin_sign_in_form_shares_the_login_budget(client, clock, limits):
     limits(login="3/h")
     staff = StaffUserFactory()
 
-    attempts = [client.post("/admin/login/", {"username": staff.email, "password": f"guess-{i}"}, REMOTE_ADDR="192.0.2.40")
+    attempts = [client.post("/admin/login/", {"username": staff.email, "password": f"guess-{i}"},
+                            REMOTE_ADDR="192.0.2.40")
                 for i in range(2)]
     assert [a.status_code for a in attempts] == [200, 200]  # the form again, with an error
     assert client.get("/admin/login/", REMOTE_ADDR="192.0.2.40").status_code == 200  # showing the form is free

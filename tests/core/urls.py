@@ -1,6 +1,6 @@
 """Views that exist only for the foundation tests: each raises one kind of error."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from django.http import Http404
 from django.urls import include, path
@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.exceptions import Conflict
 from core.api.pagination import page_pagination
+from core.exceptions import Conflict
 
 
 class EchoSerializer(serializers.Serializer):
@@ -42,6 +42,8 @@ class RaisingView(APIView):
         "conflict": Conflict("That already exists.", code="already_exists"),
         "database-down": OperationalError("connection refused"),
         "crash": RuntimeError("secret internal detail"),
+        "model-validation": ValidationError({"name": ["Too long."], "__all__": ["Inconsistent."]}),
+        "validator": ValidationError("Not allowed."),
     }
 
     def get(self, request, kind):

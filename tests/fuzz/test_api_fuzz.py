@@ -119,7 +119,7 @@ def fuzz_world(transactional_db, settings):
     speeches = [
         SpeechFactory(id=speech_id, level=level, type=kind, tags=tags[: n % 3 + 1])
         for n, (speech_id, level, kind) in enumerate(
-            zip(SPEECH_IDS, ["A1", "A1", "B2", "C1"], ["question", "answer", "question", "answer"]))
+            zip(SPEECH_IDS, ["A1", "A1", "B2", "C1"], ["question", "answer", "question", "answer"], strict=True))
     ]
     played_session(user=staff, id=OWN_GAME_SESSION_ID, answers=[
         (speeches[0], UserResponse.CORRECT, 88.5), (speeches[1], UserResponse.INCORRECT, 41.0),

@@ -14,7 +14,7 @@ def session_body(speeches, responses=None, *, mode="listen_only", scores=None, t
         {"speech_id": str(speech.id), "sequence_number": number, "user_response": response,
          "pronunciation_score": score, "recognized_text": None if score is None else speech.text,
          "response_time_ms": 4000 + number}
-        for number, (speech, response, score) in enumerate(zip(speeches, responses, scores), start=1)
+        for number, (speech, response, score) in enumerate(zip(speeches, responses, scores, strict=True), start=1)
     ]
     streak = run = 0
     for response in responses:

@@ -5,7 +5,6 @@ import pytest
 from django.utils import timezone
 
 from game.selectors import learner_progress
-from game.selectors.progress import streaks
 from tests.accounts.factories import UserFactory
 from tests.content.factories import SpeechFactory, TagFactory
 from tests.game.factories import GameSessionFactory, played_session
@@ -27,24 +26,6 @@ def sessions_at(user, *instants: str) -> None:
 
 def streak_of(user, now: str) -> dict:
     return learner_progress(user=user, now=utc(now))["streak"]
-
-
-class TestStreakRuns:
-    @pytest.mark.parametrize("days, today, expected", [
-        ([], "2025-12-10", (0, 0)),
-        (["2025-12-10"], "2025-12-10", (1, 1)),
-        (["2025-12-08", "2025-12-09", "2025-12-10"], "2025-12-10", (3, 3)),
-        (["2025-12-08", "2025-12-09"], "2025-12-10", (2, 2)),  # yesterday keeps it alive
-        (["2025-12-07", "2025-12-08"], "2025-12-10", (0, 2)),  # a missed day ends it
-        (["2025-12-01", "2025-12-02", "2025-12-03", "2025-12-04", "2025-12-09", "2025-12-10"], "2025-12-10",
-         (2, 4)),
-        (["2025-02-27", "2025-02-28", "2025-03-01"], "2025-03-01", (3, 3)),  # across a month end
-        (["2024-12-31", "2025-01-01"], "2025-01-01", (2, 2)),  # across a year end
-    ])
-    def test_current_and_longest(self, days, today, expected):
-        from datetime import date
-
-        assert streaks([date.fromisoformat(d) for d in days], date.fromisoformat(today)) == expected
 
 
 class TestStreaksInTheLearnersTimeZone:

@@ -10,9 +10,10 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core import storage
+
 AUDIO_URL = "/api/v1/admin/import/audio"
 CSV_URL = "/api/v1/admin/import/csv"
-EXPORT_URL = "/api/v1/admin/speeches/export.csv"
 
 
 def wav_bytes(frames: int = 80, tone: int = 440) -> bytes:
@@ -74,9 +75,9 @@ def import_csv(client, session_id, data: bytes, *, dry_run: bool = False):
 
 def stored_keys(prefix: str = "") -> set[str]:
     """Every object key in the default storage (local folder or S3 bucket) under `prefix`."""
-    if default_storage.__class__.__name__ == "S3Storage":
-        client = default_storage.connection.meta.client
-        pages = client.get_paginator("list_objects_v2").paginate(Bucket=default_storage.bucket_name, Prefix=prefix)
+    if storage.is_s3():
+        pages = storage.s3_client().get_paginator("list_objects_v2").paginate(
+            Bucket=default_storage.bucket_name, Prefix=prefix)
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
     root = Path(default_storage.location)
     if not root.exists():

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditLog
 from content.models import Speech, Tag
-from imports import objects
+from core import storage
 from imports.models import UploadSession
 from tests.content.factories import SpeechFactory, TagFactory
 from tests.imports.helpers import (
@@ -195,8 +195,8 @@ def test_dry_run_previews_and_writes_nothing(staff_client, any_storage):
 def test_dry_run_with_bad_rows_is_422_too(staff_client):
     session_id = new_session(staff_client, [wav_file("a.wav")])
 
-    response = import_csv(staff_client, session_id, csv_bytes([{"audio_filename": "x.wav", "text": "Hi", "level": "A1"}]),
-                          dry_run=True)
+    response = import_csv(staff_client, session_id,
+                          csv_bytes([{"audio_filename": "x.wav", "text": "Hi", "level": "A1"}]), dry_run=True)
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["row"] == 2
@@ -228,7 +228,7 @@ def failing_third_move(any_storage, monkeypatch, settings):
             except OSError as exc:
                 raise EndpointConnectionError(endpoint_url="s3") from exc
 
-        client = objects.s3_client()  # the client imports use for S3 calls
+        client = storage.s3_client()  # the client bulk storage calls use
         client.meta.events.register("before-call.s3.CopyObject", before_copy)
         yield fault
         client.meta.events.unregister("before-call.s3.CopyObject", before_copy)

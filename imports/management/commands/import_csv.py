@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from core.exceptions import DomainError
 from core.http.context import command_context
-from imports.services import import_directory
+from imports.services import import_directory, read_csv_upload
 
 
 class Command(BaseCommand):
@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
         try:
             with command_context("import_csv", actor=actor):
-                result = import_directory(user=actor, audio_dir=audio_dir, csv_data=csv.read_bytes(),
+                with csv.open("rb") as handle:
+                    csv_data = read_csv_upload(handle)
+                result = import_directory(actor=actor, audio_dir=audio_dir, csv_data=csv_data,
                                           csv_name=csv.name, dry_run=dry_run, progress=progress)
         except DomainError as exc:
             for item in exc.errors if isinstance(exc.errors, list) else []:

@@ -1,4 +1,4 @@
-"""Speeches written as an import CSV, so they can be edited in a spreadsheet and imported again.
+"""Speeches written as the import CSV, so they can be edited in a spreadsheet and imported again.
 
 Round trip: export the CSV; download each speech's audio object (the `audio_filename`
 column is its file name in storage, e.g. `hello-0a1b2c3d4e5f.mp3`); upload those files
@@ -13,8 +13,10 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
+from django.utils import timezone
+
+from content.csv_format import COLUMNS, TAG_SEPARATOR, escape_cell
 from content.models import Speech
-from imports.csv_format import COLUMNS, TAG_SEPARATOR, escape_cell
 
 CHUNK_SIZE = 2000
 
@@ -46,6 +48,7 @@ def iter_export_lines(speeches: Iterable[Speech], *, bom: bool = True) -> Iterat
     writer = csv.writer(_Echo())
     yield ("\ufeff" if bom else "") + writer.writerow(COLUMNS)
     if hasattr(speeches, "iterator"):
+        # Chunked, with the tags of each chunk prefetched: memory stays flat for any catalogue.
         speeches = speeches.iterator(chunk_size=CHUNK_SIZE)
     for speech in speeches:
         yield writer.writerow(speech_row(speech))
@@ -53,3 +56,8 @@ def iter_export_lines(speeches: Iterable[Speech], *, bom: bool = True) -> Iterat
 
 def export_csv_text(speeches: Iterable[Speech], *, bom: bool = True) -> str:
     return "".join(iter_export_lines(speeches, bom=bom))
+
+
+def export_filename() -> str:
+    """The download's name: when it was made, so repeated exports do not overwrite each other."""
+    return f"speeches-{timezone.now():%Y%m%d-%H%M%S}.csv"

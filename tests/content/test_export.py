@@ -1,4 +1,4 @@
-"""Speeches exported in the import CSV format, and imported back."""
+"""Speeches exported in the import CSV format (content's), and imported back (through imports)."""
 
 import csv
 import io
@@ -6,15 +6,17 @@ from pathlib import PurePosixPath
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Speech
 from tests.content.factories import SpeechFactory, TagFactory
-from tests.imports.helpers import EXPORT_URL, csv_bytes, import_csv, read_object, upload, wav_bytes, wav_file
+from tests.imports.helpers import csv_bytes, import_csv, read_object, upload, wav_bytes, wav_file
 
 pytestmark = pytest.mark.django_db
+
+EXPORT_URL = "/api/v1/admin/speeches/export.csv"
 
 
 def exported_rows(response) -> list[dict]:

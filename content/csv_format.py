@@ -1,4 +1,4 @@
-"""The import CSV: reading it, checking every row, and the cell escaping shared with the export.
+"""The speech CSV: reading it, checking every row, and the cell escaping shared with the export.
 
 Format (header names in any order, extra columns ignored):
 
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from content.exceptions import InvalidCsv
 from content.models import Level, SentenceType, Tag
-from imports.exceptions import InvalidCsv
+from content.rules import normalise_tag_name, tag_name_key
 
 REQUIRED_COLUMNS = ("audio_filename", "text", "level")
 OPTIONAL_COLUMNS = ("type", "tags")
@@ -48,12 +49,12 @@ def normalise_filename(name: str) -> str:
 
 
 def split_tags(cell: str) -> list[str]:
-    """Tag names of a cell: split on commas, trimmed, empties dropped, repeats (any case) once."""
+    """Tag names of a cell: split on commas, named as tags are (see content.rules), repeats once."""
     names: dict[str, str] = {}
     for part in cell.split(TAG_SEPARATOR):
-        name = " ".join(part.split())
-        if name and name.lower() not in names:
-            names[name.lower()] = name
+        name = normalise_tag_name(part)
+        if name:
+            names.setdefault(tag_name_key(name), name)
     return list(names.values())
 
 
@@ -64,7 +65,7 @@ class CsvRecord:
 
 
 @dataclass(frozen=True)
-class ImportRow:
+class SpeechRow:
     """A valid row, ready to become a speech."""
 
     row: int
@@ -127,9 +128,9 @@ def _read_header(cells: list[str], row_number: int) -> list[str]:
     return names
 
 
-def check_rows(records: list[CsvRecord], available_files: set[str]) -> tuple[list[ImportRow], list[RowError]]:
+def check_rows(records: list[CsvRecord], available_files: set[str]) -> tuple[list[SpeechRow], list[RowError]]:
     """Apply every row rule; returns the valid rows and every error (a row may have several)."""
-    rows: list[ImportRow] = []
+    rows: list[SpeechRow] = []
     errors: list[RowError] = []
     first_use: dict[str, int] = {}
     levels = ", ".join(Level.values)
@@ -170,6 +171,6 @@ def check_rows(records: list[CsvRecord], available_files: set[str]) -> tuple[lis
         if row_errors:
             errors.extend(RowError(record.row, message) for message in row_errors)
         else:
-            rows.append(ImportRow(row=record.row, audio_filename=filename, text=text, level=level,
+            rows.append(SpeechRow(row=record.row, audio_filename=filename, text=text, level=level,
                                   type=speech_type, tags=tags))
     return rows, errors

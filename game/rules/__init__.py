@@ -1,4 +1,9 @@
-"""The numbers behind XP, progress insights and the review set, in one place so docs and code agree."""
+"""The game's rules, pure (no database, nothing of Django) so each is unit-tested on its own.
+
+Here: the numbers behind XP, progress insights and the review set, in one place so docs and
+code agree. `rules.sessions`: whether a submitted session adds up. `rules.progress`: streaks,
+XP, weak tags and recommendations over figures the progress selector aggregated.
+"""
 
 # XP: earned per correct sentence, per well-pronounced sentence, and per session long enough to count.
 XP_PER_CORRECT = 10

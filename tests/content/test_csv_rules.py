@@ -1,11 +1,16 @@
-"""How CSV files are read: encodings, quoting, line endings, columns, row numbers, formula escaping."""
+"""The speech CSV's rules, without a database: encodings, quoting, line endings, columns, row
+numbers, every row check, tag names and formula escaping."""
+
+import re
+from pathlib import PurePosixPath
+from types import SimpleNamespace
 
 import pytest
 
-from imports.csv_format import check_rows, escape_cell, read_csv, split_tags, unescape_cell
-from imports.exceptions import InvalidCsv
-
-pytestmark = pytest.mark.django_db
+from content.csv_export import export_csv_text, iter_export_lines, speech_row
+from content.csv_format import check_rows, escape_cell, normalise_filename, read_csv, split_tags, unescape_cell
+from content.exceptions import InvalidCsv
+from content.rules import normalise_tag_name, speech_audio_key, tag_name_key
 
 
 def test_bom_crlf_quoted_commas_and_newlines_are_read_with_spreadsheet_row_numbers():
@@ -120,10 +125,82 @@ def test_formula_escaping_round_trips(text):
     escaped = escape_cell(text)
 
     assert unescape_cell(escaped) == text
-    assert not escaped[:1] in {"=", "+", "-", "@", "\t"}
+    assert escaped[:1] not in {"=", "+", "-", "@", "\t"}
 
 
 def test_import_unescapes_a_quoted_formula_cell():
     records = read_csv(b"audio_filename,text,level\na.wav,'=SUM(A1),A1\n")
 
     assert records[0].values["text"] == "=SUM(A1)"
+
+
+def test_unicode_file_names_compare_in_their_composed_form():
+    decomposed = "cafe\u0301.wav"  # what macOS hands out
+
+    assert normalise_filename(f"  {decomposed} ") == "caf\u00e9.wav"
+    rows, errors = check_rows(read_csv(f"audio_filename,text,level\n{decomposed},Hi,A1\n".encode()), {"caf\u00e9.wav"})
+    assert errors == [] and rows[0].audio_filename == "caf\u00e9.wav"
+
+
+# --- the tag-naming rule every writer shares -----------------------------------------------
+
+@pytest.mark.parametrize(("name", "stored", "key"), [
+    ("  Past   Simple ", "Past Simple", "past simple"),
+    ("FOOD", "FOOD", "food"),
+    ("Food\tand\nDrink", "Food and Drink", "food and drink"),
+    ("   ", "", ""),
+])
+def test_tag_names_collapse_whitespace_and_compare_ignoring_case(name, stored, key):
+    assert normalise_tag_name(name) == stored
+    assert tag_name_key(name) == key
+
+
+def test_a_csv_cell_names_tags_by_the_same_rule():
+    assert split_tags("Food ,  past  simple,FOOD,Past Simple") == ["Food", "past simple"]
+    assert [tag_name_key(name) for name in split_tags("Food,  FOOD ")] == ["food"]
+
+
+# --- the audio key layout ------------------------------------------------------------------
+
+def test_speech_audio_keys_live_under_the_level_and_keep_a_readable_name():
+    key = speech_audio_key("B2", "Question 1.WAV")
+
+    assert re.fullmatch(r"audio/B2/Question 1-[0-9a-f]{12}\.wav", key)
+    assert key != speech_audio_key("B2", "Question 1.WAV")
+
+
+def test_a_key_made_from_an_exported_name_does_not_grow():
+    first = speech_audio_key("A1", "hello.mp3")
+    again = speech_audio_key("A1", PurePosixPath(first).name)
+
+    assert re.fullmatch(r"audio/A1/hello-[0-9a-f]{12}\.mp3", again)
+    assert speech_audio_key("A1", "-0123456789ab.mp3").startswith("audio/A1/audio-")
+
+
+# --- the export writes what the import reads ------------------------------------------------
+
+def _speech(text: str, tags: list[str], audio: str = "audio/A1/clip-0123456789ab.mp3", level="A1", type="question"):
+    # Shaped like a Speech with its tags prefetched: the export reads nothing else.
+    return SimpleNamespace(audio=SimpleNamespace(name=audio), text=text, level=level, type=type,
+                           tags=SimpleNamespace(all=lambda: [SimpleNamespace(name=name) for name in tags]))
+
+
+def test_export_escapes_formulas_and_the_import_reads_the_original_back():
+    speeches = [_speech("=SUM(A1:A9)", ["@home", "Maths"]), _speech("Line one\nline, two", [], level="C1")]
+
+    text = export_csv_text(speeches)
+
+    assert text.startswith("\ufeffaudio_filename,text,level,type,tags\r\n")
+    assert speech_row(speeches[0]) == ["clip-0123456789ab.mp3", "'=SUM(A1:A9)", "A1", "question", "'@home,Maths"]
+    records = read_csv(text.encode())
+    rows, errors = check_rows(records, {"clip-0123456789ab.mp3", "other.mp3"})
+    assert [(e.row, e.error[:9]) for e in errors] == [(3, "Duplicate")]
+    assert (rows[0].text, rows[0].tags) == ("=SUM(A1:A9)", ["@home", "Maths"])
+    assert records[1].values["text"] == "Line one\nline, two"
+
+
+def test_export_lines_stream_one_row_at_a_time():
+    lines = list(iter_export_lines([_speech("a", []), _speech("b", [])], bom=False))
+
+    assert lines[0] == "audio_filename,text,level,type,tags\r\n"
+    assert len(lines) == 3
