@@ -1,3 +1,4 @@
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -23,6 +24,13 @@ from core.api.pagination import page_pagination
 
 NO_CONTENT = OpenApiResponse(description="Done; no body.")
 INVALID_REFRESH = error("token_not_valid: the refresh token is invalid, expired, blacklisted or revoked")
+
+
+def _token_response(body: dict, status_code: int = status.HTTP_200_OK) -> Response:
+    """Tokens must not stay in a proxy's or the client's HTTP cache: Cache-Control: no-store."""
+    response = Response(body, status=status_code)
+    add_never_cache_headers(response)
+    return response
 
 
 def _auth_body(user, pair) -> dict:
@@ -52,7 +60,7 @@ class RegisterApi(PublicApi):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, pair = services.register_user(**serializer.validated_data)
-        return Response(_auth_body(user, pair), status=status.HTTP_201_CREATED)
+        return _token_response(_auth_body(user, pair), status.HTTP_201_CREATED)
 
 
 class LoginApi(PublicApi):
@@ -66,7 +74,7 @@ class LoginApi(PublicApi):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, pair = services.login(**serializer.validated_data)
-        return Response(_auth_body(user, pair))
+        return _token_response(_auth_body(user, pair))
 
 
 class SocialLoginApi(PublicApi):
@@ -86,7 +94,7 @@ class SocialLoginApi(PublicApi):
         serializer = SocialLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, pair, _ = services.social_sign_in(**serializer.validated_data)
-        return Response(_auth_body(user, pair))
+        return _token_response(_auth_body(user, pair))
 
 
 class RefreshApi(PublicApi):
@@ -101,8 +109,8 @@ class RefreshApi(PublicApi):
         serializer = RefreshTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pair = services.rotate_refresh_token(refresh_token=serializer.validated_data["refresh_token"])
-        return Response({"access_token": pair.access_token, "refresh_token": pair.refresh_token,
-                         "token_type": pair.token_type})
+        return _token_response({"access_token": pair.access_token, "refresh_token": pair.refresh_token,
+                                "token_type": pair.token_type})
 
 
 class LogoutApi(PublicApi):

@@ -50,6 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     auth_provider = models.CharField(max_length=16, choices=AuthProvider.choices, default=AuthProvider.EMAIL)
     auth_provider_id = models.CharField(max_length=255, blank=True, null=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    # When the address was shown to belong to the account (a provider vouched for it); null: never.
+    email_verified_at = models.DateTimeField(blank=True, null=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -73,6 +75,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class DeviceSessionQuerySet(models.QuerySet):

@@ -14,7 +14,8 @@ def _timezones() -> frozenset[str]:
 class UserProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "name", "avatar_url", "auth_provider", "timezone", "created_at", "updated_at"]
+        fields = ["id", "email", "email_verified", "name", "avatar_url", "auth_provider", "timezone", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 

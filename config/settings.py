@@ -176,6 +176,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=2
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The admin's sign-in form goes through the same lockout and audit as the API login.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -187,6 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Signs access and refresh tokens; SECRET_KEY when unset. `check --deploy` warns about a weak one.
+JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", default="")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=60)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=7)),
@@ -194,7 +198,7 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env.str("JWT_SECRET_KEY", default="") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SECRET_KEY or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -270,10 +274,13 @@ USE_I18N = True
 USE_TZ = True
 
 # --- accounts ---------------------------------------------------------------
-# Account lockout: this many failed password logins for one email within the window
-# answer 429 until the window (counted from the first failure) has passed.
+# Account lockout (accounts/services/lockout.py): this many password attempts for one email from
+# one address within the window answer 429 until the window (from the first attempt) has passed.
 LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
 LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
+# And from any address: a slower budget per account, against guesses spread over many addresses.
+LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS", default=50)
+LOGIN_LOCKOUT_ACCOUNT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_ACCOUNT_WINDOW_SECONDS", default=60 * 60)
 
 # Social sign-in. A provider with no client/app id configured answers 400 provider_not_configured.
 # Google and Apple ID tokens are checked against the provider's JWKS; the audience must be one of

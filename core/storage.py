@@ -35,6 +35,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.urls import get_script_prefix, reverse
@@ -154,7 +155,7 @@ def open_signed_file(key: str, *, expires: str | None, signature: str | None) ->
         if not default_storage.exists(key):
             raise StoredFileNotFound()
         handle = default_storage.open(key, "rb")
-    except FileNotFoundError:  # deleted between the two calls
+    except (FileNotFoundError, SuspiciousFileOperation):  # deleted meanwhile, or a key outside the storage
         raise StoredFileNotFound() from None
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc

@@ -3,6 +3,7 @@
 from accounts.services.auth import (
     admin_password_reset,
     change_password,
+    check_credentials,
     delete_account,
     login,
     record_admin_creation,
@@ -21,7 +22,8 @@ from accounts.services.tokens import (
 )
 
 __all__ = [
-    "TokenPair", "admin_password_reset", "change_password", "delete_account", "login", "logout",
+    "TokenPair", "admin_password_reset", "change_password", "check_credentials", "delete_account", "login",
+    "logout",
     "purge_ended_sessions", "record_admin_creation", "record_admin_edit", "register_user", "revoke_session",
     "rotate_refresh_token", "session_id_of", "social_sign_in", "update_profile",
 ]

@@ -49,10 +49,14 @@ def register_user(*, email: str, password: str, name: str) -> tuple[User, TokenP
     return user, pair
 
 
-def login(*, email: str, password: str) -> tuple[User, TokenPair]:
-    """Password login with lockout; unknown email and wrong password fail alike."""
+def check_credentials(*, email: str, password: str, method: str = AuthProvider.EMAIL) -> User:
+    """The account that `email` and `password` sign in to, under the lockout, audited either way.
+
+    The one password check of the API login and the Django admin's sign-in form (`method`
+    "email" or "admin"). Unknown email and wrong password fail alike.
+    """
     email = normalise_email(email)
-    lockout.ensure_not_locked(email=email)
+    attempt = lockout.reserve_attempt(email=email)
     user = User.objects.filter(email__iexact=email).first()
     if user is None or not user.has_usable_password():
         # Hash anyway so the response time does not tell whether (or how) the account exists.
@@ -63,21 +67,26 @@ def login(*, email: str, password: str) -> tuple[User, TokenPair]:
 
     if not authenticated:
         with transaction.atomic():
-            failures = lockout.register_failure(email=email)
             target = user or ("user", "")
-            audit.record("user.login_failed", target, {"failures": failures}, actor=user, actor_email=email)
-            if failures == settings.LOGIN_LOCKOUT_ATTEMPTS:
+            details = {"failures": attempt, "method": method}
+            audit.record("user.login_failed", target, details, actor=user, actor_email=email)
+            if lockout.is_last_allowed(attempt):
                 audit.record("user.locked_out", target,
-                             {"failures": failures, "window_seconds": settings.LOGIN_LOCKOUT_WINDOW_SECONDS},
+                             {**details, "window_seconds": settings.LOGIN_LOCKOUT_WINDOW_SECONDS},
                              actor=user, actor_email=email)
         raise InvalidCredentials()
-
     if not user.is_active:
         raise AccountDisabled()
     lockout.reset(email=email)
-    with transaction.atomic():
-        audit.record("user.login", user, {"method": AuthProvider.EMAIL}, actor=user)
-        pair = start_session(user=user, auth_method=AuthProvider.EMAIL)
+    audit.record("user.login", user, {"method": method}, actor=user)
+    return user
+
+
+def login(*, email: str, password: str) -> tuple[User, TokenPair]:
+    """Password login with lockout: the account and a new device session."""
+    # Not in one transaction with the check: the audit rows of a failure must survive its 401.
+    user = check_credentials(email=email, password=password)
+    pair = start_session(user=user, auth_method=AuthProvider.EMAIL)
     return user, pair
 
 
@@ -86,9 +95,8 @@ def change_password(*, user: User, current_password: str, new_password: str,
     """Set a new password and sign every other device out; this device stays signed in."""
     if not user.has_usable_password():
         raise PasswordNotSet()
-    lockout.ensure_not_locked(email=user.email)
+    lockout.reserve_attempt(email=user.email)
     if not user.check_password(current_password):
-        lockout.register_failure(email=user.email)
         audit.record("user.password_change_failed", user, actor=user)
         raise WrongPassword(errors={"current_password": [WrongPassword.detail]})
     _check_password_strength(new_password, user=user, field="new_password")

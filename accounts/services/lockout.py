@@ -1,56 +1,81 @@
-"""Per-account login lockout, counted in the cache by normalised email.
+"""Password sign-in lockout, counted in the cache per account and address, and per account.
 
-Counting happens whether or not an account exists, so a 429 reveals nothing about
-which emails are registered. The window is fixed from the first failure: after
-LOGIN_LOCKOUT_ATTEMPTS failures, attempts answer 429 until it has passed.
+Every attempt is counted *before* the password is checked (one atomic increment), so
+concurrent guesses cannot all slip past the check. Two budgets: LOGIN_LOCKOUT_ATTEMPTS per
+account from one address (an attacker there locks only himself and that address out: the
+owner elsewhere still signs in), and the slower LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS per account
+from anywhere (a botnet spreading guesses over many addresses). Each window is fixed from its
+first attempt; a successful sign-in clears both. Counting happens whether or not the account
+exists, so a 429 reveals nothing about which emails are registered.
 """
 
 import hashlib
 import math
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
 from accounts.exceptions import AccountLocked
+from core.http import context
 
 
-def _keys(email: str) -> tuple[str, str]:
-    # Hashed so the cache never holds the email addresses people tried.
-    digest = hashlib.sha256(email.encode()).hexdigest()
-    return f"accounts:login-failures:{digest}", f"accounts:login-failures-since:{digest}"
+@dataclass(frozen=True)
+class _Budget:
+    key: str
+    limit: int
+    window: int
 
 
-def seconds_until_unlocked(*, email: str) -> int:
-    """0 when `email` may try to sign in, else seconds until it may."""
-    count_key, since_key = _keys(email)
-    values = cache.get_many([count_key, since_key])
-    if int(values.get(count_key) or 0) < settings.LOGIN_LOCKOUT_ATTEMPTS:
-        return 0
-    since = float(values.get(since_key) or time.time())
-    return max(1, math.ceil(since + settings.LOGIN_LOCKOUT_WINDOW_SECONDS - time.time()))
+def _digest(*parts: str) -> str:
+    # Hashed so the cache never holds the addresses people tried.
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def ensure_not_locked(*, email: str) -> None:
-    wait = seconds_until_unlocked(email=email)
-    if wait:
-        raise AccountLocked(headers={"Retry-After": str(wait)})
+def _budgets(email: str) -> list[_Budget]:
+    address = context.current().ip or "unknown"
+    return [
+        _Budget(f"accounts:login-attempts:{_digest(email, address)}",
+                settings.LOGIN_LOCKOUT_ATTEMPTS, settings.LOGIN_LOCKOUT_WINDOW_SECONDS),
+        _Budget(f"accounts:login-attempts-account:{_digest(email)}",
+                settings.LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS, settings.LOGIN_LOCKOUT_ACCOUNT_WINDOW_SECONDS),
+    ]
 
 
-def register_failure(*, email: str) -> int:
-    """Count one failed attempt; returns the failures in the current window."""
-    count_key, since_key = _keys(email)
-    window = settings.LOGIN_LOCKOUT_WINDOW_SECONDS
-    # add() only writes if absent, so concurrent first failures agree on one window start.
-    cache.add(since_key, time.time(), timeout=window)
-    cache.add(count_key, 0, timeout=window)
+def _count(budget: _Budget) -> tuple[int, float]:
+    """This attempt counted in `budget`: (attempts in the window, when the window started)."""
+    since_key = f"{budget.key}:since"
+    # add() only writes if absent, so concurrent first attempts agree on one window start.
+    cache.add(since_key, time.time(), timeout=budget.window)
+    cache.add(budget.key, 0, timeout=budget.window)
     try:
-        return cache.incr(count_key)
+        count = cache.incr(budget.key)
     except ValueError:  # the window ran out between add() and incr()
-        cache.set(since_key, time.time(), timeout=window)
-        cache.set(count_key, 1, timeout=window)
-        return 1
+        cache.set_many({since_key: time.time(), budget.key: 1}, timeout=budget.window)
+        count = 1
+    return count, float(cache.get(since_key) or time.time())
+
+
+def reserve_attempt(*, email: str) -> int:
+    """Count one password attempt for `email` from the calling address, or refuse it (429).
+
+    Returns the attempt's number in the per-address window (for the audit trail).
+    """
+    first = None
+    for budget in _budgets(email):
+        count, since = _count(budget)
+        if count > budget.limit:
+            wait = max(1, math.ceil(since + budget.window - time.time()))
+            raise AccountLocked(headers={"Retry-After": str(wait)})
+        first = count if first is None else first
+    return first or 0
+
+
+def is_last_allowed(attempt: int) -> bool:
+    """True for the attempt that used up the per-address budget (the lock starts after it)."""
+    return attempt == settings.LOGIN_LOCKOUT_ATTEMPTS
 
 
 def reset(*, email: str) -> None:
-    cache.delete_many(list(_keys(email)))
+    cache.delete_many([key for budget in _budgets(email) for key in (budget.key, f"{budget.key}:since")])

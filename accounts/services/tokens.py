@@ -16,8 +16,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -28,7 +29,10 @@ from accounts.models import AuthProvider, DeviceSession, User
 from core.http import context
 
 SESSION_CLAIM = "sid"
-_REVOKED_KEY = "accounts:revoked-session:{}"
+_STATE_KEY = "accounts:session-state:{}"
+_REVOKED, _LIVE = 0, 1
+# How long a worker trusts a cached "still signed in" before asking the database again.
+SESSION_STATE_CACHE_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -88,18 +92,47 @@ def _live_session_for(token: RefreshToken) -> DeviceSession:
 
 
 def rotate_refresh_token(*, refresh_token: str) -> TokenPair:
-    """Exchange a refresh token for a new pair; the used token is blacklisted."""
-    token = _load_refresh(refresh_token)
-    with transaction.atomic():
-        session = _live_session_for(token)
-        token.blacklist()
-        _, pair = _issue(session.user, session)
-        session.last_used_at = timezone.now()
-        caller = context.current()
-        session.ip = caller.ip or session.ip
-        session.user_agent = caller.user_agent or session.user_agent
-        session.save(update_fields=["current_jti", "expires_at", "last_used_at", "ip", "user_agent"])
+    """Exchange a refresh token for a new pair; the used token is blacklisted.
+
+    A refused token that we signed for a live session but that is no longer its newest is a
+    rotated one coming back: someone holds a copy. The whole device session is revoked then
+    (OAuth 2.0 security BCP, refresh token reuse detection), so the thief and the device
+    both have to sign in again.
+    """
+    try:
+        token = _load_refresh(refresh_token)
+        with transaction.atomic():
+            session = _live_session_for(token)
+            token.blacklist()
+            _, pair = _issue(session.user, session)
+            session.last_used_at = timezone.now()
+            caller = context.current()
+            session.ip = caller.ip or session.ip
+            session.user_agent = caller.user_agent or session.user_agent
+            session.save(update_fields=["current_jti", "expires_at", "last_used_at", "ip", "user_agent"])
+    except InvalidRefreshToken:
+        _revoke_on_reuse(refresh_token)
+        raise
     return pair
+
+
+def _revoke_on_reuse(raw: str) -> None:
+    try:
+        # Signature and expiry checked, the blacklist not: a blacklisted token is what reuse looks like.
+        claims = token_backend.decode(raw, verify=True)
+        session_id = uuid.UUID(str(claims.get(SESSION_CLAIM)))
+    except (TokenBackendError, ValueError, TypeError):
+        return
+    if claims.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        return
+    with transaction.atomic():
+        session = DeviceSession.objects.active().select_for_update().filter(pk=session_id).first()
+        if (session is None or str(session.user_id) != str(claims.get(jwt_settings.USER_ID_CLAIM))
+                or session.current_jti == claims.get(jwt_settings.JTI_CLAIM)):
+            return
+        _revoke([session])
+        audit.record("session.refresh_reuse", session, {"user_agent": session.user_agent}, actor=session.user)
+    logger.warning("A rotated refresh token was used again; device session %s revoked", session_id)
 
 
 def _blacklist_jtis(jtis: list[str]) -> None:
@@ -112,31 +145,53 @@ def _revoke(sessions: list[DeviceSession]) -> None:
     now = timezone.now()
     _blacklist_jtis([session.current_jti for session in sessions])
     DeviceSession.objects.filter(pk__in=[session.pk for session in sessions]).update(revoked_at=now)
-    _deny_access_tokens([str(session.pk) for session in sessions])
+    session_ids = [str(session.pk) for session in sessions]
+    # After the commit: a rolled-back revocation must not refuse a session that is still signed in.
+    transaction.on_commit(lambda: _publish_revoked(session_ids))
 
 
-def _deny_access_tokens(session_ids: list[str]) -> None:
-    """Refuse the sessions' access tokens too, for as long as any of them can still be valid.
-
-    Access tokens are checked without a database query; a short-lived deny list in the shared
-    cache is what makes logout and revocation take effect at once instead of at token expiry.
-    """
+def _publish_revoked(session_ids: list[str]) -> None:
+    """Tell every worker at once; if the cache is down they learn it from the database instead."""
     if not session_ids:
         return
     lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
     try:
-        cache.set_many({_REVOKED_KEY.format(sid): 1 for sid in session_ids}, timeout=lifetime)
-    except Exception:  # the refresh tokens are revoked in the database whatever the cache does
+        cache.set_many({_STATE_KEY.format(sid): _REVOKED for sid in session_ids}, timeout=lifetime)
+    except Exception:
         logger.warning("Could not record revoked sessions in the cache", exc_info=True)
 
 
 def is_session_revoked(session_id: str) -> bool:
-    """True when the device session was signed out (an access token of it must be refused)."""
+    """True when the device session was signed out, so an access token of it must be refused.
+
+    The database (`revoked_at`) decides; the cache only remembers its answer: "revoked" until
+    the last access token could expire, "signed in" for SESSION_STATE_CACHE_SECONDS. With the
+    cache down or emptied (a Redis restart) the question goes to the database, so a signed-out
+    token is refused in every case; a sign-out the cache could not hear about is seen by every
+    worker within SESSION_STATE_CACHE_SECONDS.
+    """
+    key = _STATE_KEY.format(session_id)
+    cache_up = True
     try:
-        return cache.get(_REVOKED_KEY.format(session_id)) is not None
-    except Exception:  # fail open like the rate limits: the token still expires on its own
-        logger.warning("Could not read revoked sessions from the cache", exc_info=True)
-        return False
+        state = cache.get(key)
+    except Exception:
+        logger.warning("Session state cache unreachable; asking the database", exc_info=True)
+        state, cache_up = None, False
+    if state is not None:
+        return state == _REVOKED
+    try:
+        revoked = not DeviceSession.objects.filter(pk=uuid.UUID(session_id), revoked_at__isnull=True).exists()
+    except ValueError:  # a sid that is no UUID names no session of ours
+        return True
+    if cache_up:
+        try:
+            if revoked:
+                cache.set(key, _REVOKED, timeout=int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()))
+            else:  # add, never set: a sign-out published meanwhile must not be overwritten
+                cache.add(key, _LIVE, timeout=SESSION_STATE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Could not cache a session state", exc_info=True)
+    return revoked
 
 
 def logout(*, refresh_token: str) -> None:

@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -12,6 +13,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"learner{n}@example.com")
     name = factory.Faker("name")
     password = factory.django.Password(DEFAULT_PASSWORD)
+
+    class Params:
+        email_verified = factory.Trait(email_verified_at=factory.LazyFunction(timezone.now))
 
 
 class StaffUserFactory(UserFactory):

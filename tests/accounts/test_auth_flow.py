@@ -48,7 +48,10 @@ def test_full_flow_register_login_me_refresh_logout_delete():
     reused = api.post(REFRESH, {"refresh_token": tokens["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["code"] == "token_not_valid"
+    # Reuse of a rotated token means a copy is out there: the whole device is signed out.
+    assert api.post(REFRESH, {"refresh_token": new_tokens["refresh_token"]}).status_code == 401
 
+    new_tokens = api.post(LOGIN, {"email": "learner@example.com", "password": STRONG}).json()
     assert api.post(LOGOUT, {"refresh_token": new_tokens["refresh_token"]}).status_code == 204
     after_logout = api.post(REFRESH, {"refresh_token": new_tokens["refresh_token"]})
     assert after_logout.status_code == 401 and after_logout.json()["code"] == "token_not_valid"

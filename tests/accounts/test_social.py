@@ -80,7 +80,7 @@ def test_signing_in_again_returns_the_same_account(providers, provider):
 
 @pytest.mark.parametrize("provider", ["google", "apple", "facebook"])
 def test_an_existing_account_with_the_same_verified_email_is_signed_in(providers, provider):
-    existing = UserFactory(email="person@example.com", name="Existing")
+    existing = UserFactory(email="person@example.com", name="Existing", email_verified=True)
     response = social(provider, valid_token(providers, provider, email="Person@Example.com"))
     assert response.status_code == 200
     assert response.json()["user"]["id"] == str(existing.pk)

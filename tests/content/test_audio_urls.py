@@ -66,3 +66,11 @@ def test_s3_url_is_signed_for_the_public_endpoint(s3_storage, settings):
 
     assert url.startswith("https://media.example.com/")
     assert "X-Amz-Expires=3600" in url
+
+
+@pytest.mark.parametrize("key", ["../outside.mp3", "audio/../../etc/passwd", "/etc/passwd"])
+def test_a_signed_key_outside_the_media_folder_is_404(api_client, key):
+    response = api_client.get(signed_url(key))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

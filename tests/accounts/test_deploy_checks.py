@@ -1,0 +1,21 @@
+"""`manage.py check --deploy` warns about a JWT signing key that could be guessed."""
+
+import pytest
+from django.core.management import call_command
+
+
+def _deploy_check_output(capsys) -> str:
+    call_command("check", deploy=True, tags=["security"])
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+@pytest.mark.parametrize("secret", ["short", "a" * 80])
+def test_a_short_or_repetitive_jwt_secret_is_warned_about(settings, capsys, secret):
+    settings.JWT_SECRET_KEY = secret
+    assert "accounts.W001" in _deploy_check_output(capsys)
+
+
+def test_a_long_random_jwt_secret_passes(settings, capsys):
+    settings.JWT_SECRET_KEY = "Vb7cX2-qLpR9sT4uW6yZ0aB3dE5fG8hJ1kM_nP2rS4tU6vW8xY0zA3bC5dE7fG9h"
+    assert "accounts.W001" not in _deploy_check_output(capsys)
