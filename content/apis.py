@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +25,7 @@ from content.serializers import (
 from core import storage
 from core.api.openapi import error_response as error
 from core.api.pagination import page_pagination
+from core.api.parsers import JSONParser
 from core.audio import CONTENT_TYPES
 
 ERRORS = {400: error("Invalid input (per-field problems in `errors`)"), 401: error("Missing or invalid access token")}

@@ -7,7 +7,13 @@ translated here so that a client never sees HTML or a stack trace.
 import logging
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -123,7 +129,12 @@ def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes our error shape."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses these from the headers, before reading the body: answering is cheap.
+        exc = PayloadTooLarge("The request body is too large.", code="request_too_large")
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = InvalidInput(str(exc) or "The request has too many fields or files.", code="too_many_fields")
+    elif isinstance(exc, DjangoValidationError):
         # A rule enforced by a model or validator inside a service is bad input, not a crash.
         exc = InvalidInput(errors=_django_validation_errors(exc))
     elif isinstance(exc, Http404):
