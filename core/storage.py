@@ -81,7 +81,7 @@ def is_s3() -> bool:
 
 
 def s3_storage_options(*, bucket: str, endpoint_url: str | None, access_key: str | None, secret_key: str | None,
-               region: str, url_expiry_seconds: int = 3600) -> dict[str, Any]:
+                       region: str, url_expiry_seconds: int = 3600) -> dict[str, Any]:
     """Options for django-storages' S3Storage, for settings and for tests against their own S3 server."""
     return {
         "bucket_name": bucket,

@@ -43,18 +43,20 @@ def _budgets(email: str) -> list[_Budget]:
     ]
 
 
-def _count(budget: _Budget) -> tuple[int, float]:
-    """This attempt counted in `budget`: (attempts in the window, when the window started)."""
-    since_key = f"{budget.key}:since"
+def _since_key(budget: _Budget) -> str:
+    return f"{budget.key}:since"
+
+
+def _count(budget: _Budget) -> int:
+    """This attempt counted in `budget`: the attempts in its window so far."""
     # add() only writes if absent, so concurrent first attempts agree on one window start.
-    cache.add(since_key, time.time(), timeout=budget.window)
+    cache.add(_since_key(budget), time.time(), timeout=budget.window)
     cache.add(budget.key, 0, timeout=budget.window)
     try:
-        count = cache.incr(budget.key)
+        return cache.incr(budget.key)
     except ValueError:  # the window ran out between add() and incr()
-        cache.set_many({since_key: time.time(), budget.key: 1}, timeout=budget.window)
-        count = 1
-    return count, float(cache.get(since_key) or time.time())
+        cache.set_many({_since_key(budget): time.time(), budget.key: 1}, timeout=budget.window)
+        return 1
 
 
 def reserve_attempt(*, email: str) -> int:
@@ -62,14 +64,16 @@ def reserve_attempt(*, email: str) -> int:
 
     Returns the attempt's number in the per-address window (for the audit trail).
     """
-    first = None
+    per_address = None
     for budget in _budgets(email):
-        count, since = _count(budget)
+        count = _count(budget)
         if count > budget.limit:
+            # Read only when refusing: the window's start is what Retry-After counts from.
+            since = float(cache.get(_since_key(budget)) or time.time())
             wait = max(1, math.ceil(since + budget.window - time.time()))
             raise AccountLocked(headers={"Retry-After": str(wait)})
-        first = count if first is None else first
-    return first or 0
+        per_address = count if per_address is None else per_address
+    return per_address or 0
 
 
 def is_last_allowed(attempt: int) -> bool:
@@ -78,4 +82,4 @@ def is_last_allowed(attempt: int) -> bool:
 
 
 def reset(*, email: str) -> None:
-    cache.delete_many([key for budget in _budgets(email) for key in (budget.key, f"{budget.key}:since")])
+    cache.delete_many([key for budget in _budgets(email) for key in (budget.key, _since_key(budget))])

@@ -183,12 +183,11 @@ def is_session_revoked(session_id: str) -> bool:
         revoked = not DeviceSession.objects.filter(pk=uuid.UUID(session_id), revoked_at__isnull=True).exists()
     except ValueError:  # a sid that is no UUID names no session of ours
         return True
-    if cache_up:
-        try:
-            if revoked:
-                cache.set(key, _REVOKED, timeout=int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()))
-            else:  # add, never set: a sign-out published meanwhile must not be overwritten
-                cache.add(key, _LIVE, timeout=SESSION_STATE_CACHE_SECONDS)
+    if revoked and cache_up:
+        _publish_revoked([session_id])
+    elif cache_up:
+        try:  # add, never set: a sign-out published meanwhile must not be overwritten
+            cache.add(key, _LIVE, timeout=SESSION_STATE_CACHE_SECONDS)
         except Exception:
             logger.warning("Could not cache a session state", exc_info=True)
     return revoked
