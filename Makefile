@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed bench-practice bench-sessions bench-scoring bench-imports load-test clean
+.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ seed: install
 # Benchmarks (bench/): each prints its numbers; see the script's docstring for what it needs.
 bench-practice: install
 	$(BIN)/python bench/practice_set.py
+
+bench-outage: install
+	$(BIN)/python bench/cache_outage.py
 
 bench-sessions: install
 	$(BIN)/python bench/sessions.py

@@ -95,38 +95,60 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
+# True in processes that serve HTTP (config/wsgi.py and asgi.py set it); they get time bounds.
+SERVES_WEB_REQUESTS = env.bool("SERVES_WEB_REQUESTS", default=False)
+# Seconds a web request's statement may run (PostgreSQL); 0 turns the bound off.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # Reuse connections across requests; health checks drop ones the server closed.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-# django-prometheus' subclasses of the same backends time every query for /metrics.
+    _DB_OPTIONS = DATABASES["default"].setdefault("OPTIONS", {})
+    _DB_OPTIONS["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    # A peer that vanished (host down, network cut) is noticed in seconds, even on an idle connection.
+    _DB_OPTIONS.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                       tcp_user_timeout=10_000)
+    if SERVES_WEB_REQUESTS and DATABASE_STATEMENT_TIMEOUT:
+        # Web requests only: commands and workers run migrations, the seed and imports, whose
+        # statements (an index on a million rows, VACUUM) may rightly take minutes.
+        _DB_OPTIONS["options"] = f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+        # A frozen server never enforces its own timeout: the client gives up a little later.
+        _DB_OPTIONS["client_timeout"] = DATABASE_STATEMENT_TIMEOUT + 2
+# django-prometheus' subclasses of the same backends time every query for /metrics (ours adds the
+# client-side deadline to PostgreSQL's).
 _METERED_DB_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "core.db.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 DATABASES["default"]["ENGINE"] = _METERED_DB_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (also rate-limit counters and the practice-set sampling cache) ----
+# --- Cache (also rate-limit and lockout counters, and the practice-set sampling cache) ----
+# The app runs without Redis (core/cache.py): short socket timeouts, and a circuit breaker
+# that skips an unreachable server for CACHE_BREAKER_SECONDS before one call probes it again.
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+CACHE_BREAKER_SECONDS = env.float("CACHE_BREAKER_SECONDS", default=5.0)
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # django-redis with hit/miss/failure counters for /metrics.
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="englishapp"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-            },
-        }
+    _SHARED_CACHE = {
+        # django-redis with hit/miss/failure counters for /metrics, behind the breaker.
+        "BACKEND": "core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="englishapp"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+            "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "englishapp"}}
+    _SHARED_CACHE = {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "englishapp"}
+CACHES = {
+    "default": _SHARED_CACHE,
+    # Counters that must keep counting: in this process's memory while "default" is unavailable.
+    "counters": {"BACKEND": "core.cache.FallbackCache", "LOCATION": "default"},
+}
 
 # --- Storage ----------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -150,7 +172,7 @@ if AWS_STORAGE_BUCKET_NAME:
         "OPTIONS": s3_storage_options(
             bucket=AWS_STORAGE_BUCKET_NAME, endpoint_url=AWS_S3_ENDPOINT_URL,
             access_key=AWS_ACCESS_KEY_ID, secret_key=AWS_SECRET_ACCESS_KEY, region=AWS_S3_REGION_NAME,
-            url_expiry_seconds=AUDIO_URL_EXPIRY_SECONDS,
+            url_expiry_seconds=AUDIO_URL_EXPIRY_SECONDS, timeout=env.float("STORAGE_TIMEOUT", default=5.0),
         ),
     }
 else:
@@ -367,7 +389,7 @@ RATE_LIMITS = {
 }
 # django-ratelimit's own settings, kept in step with ours.
 RATELIMIT_ENABLE = RATE_LIMIT_ENABLED
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "counters"
 RATELIMIT_FAIL_OPEN = True
 # Any direct use of django-ratelimit sees the same client address as our limiter.
 RATELIMIT_IP_META_KEY = "core.http.client_ip.client_ip"

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 
+from core.cache import CacheUnavailable
+
 GENERATION_KEY = "content:generation"
 PUBLIC_TAGS_KEY = "content:tags:public"
 
@@ -24,15 +26,24 @@ def _fresh_generation() -> int:
     return time.time_ns()
 
 
-def content_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY) or _fresh_generation()
+def content_generation() -> int | None:
+    """The current generation, or None while the shared cache is unavailable.
+
+    Without it nothing cached can be trusted to be current (an edit could not bump it), so
+    callers then read from the database.
+    """
+    try:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+            generation = cache.get(GENERATION_KEY) or _fresh_generation()
+    except CacheUnavailable:
+        return None
     return generation
 
 
 def bump_content_generation() -> None:
+    # CacheUnavailable goes through: an edit whose caches cannot be invalidated must not commit.
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation stored yet: any new one differs from what keys used

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
@@ -15,21 +14,23 @@ from content.cache import PUBLIC_TAGS_KEY, content_generation, local_practice_id
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, SpeechTag, Tag
 from content.rules import normalise_tag_name, tag_name_key
+from core.cache import get_quietly, set_quietly
 
 _UUID_BYTES = 16
+OFFLINE_IDS_SECONDS = 30
 
 
 # --- public --------------------------------------------------------------------------------
 
 def public_tags() -> list[dict]:
     """Every tag as {id, name, category}, by name; cached until a tag changes (or for an hour)."""
-    tags = cache.get(PUBLIC_TAGS_KEY)
+    tags = get_quietly(PUBLIC_TAGS_KEY)
     if tags is None:
         tags = [
             {"id": str(tag_id), "name": name, "category": category}
             for tag_id, name, category in Tag.objects.order_by("name").values_list("id", "name", "category")
         ]
-        cache.set(PUBLIC_TAGS_KEY, tags, settings.TAG_LIST_CACHE_SECONDS)
+        set_quietly(PUBLIC_TAGS_KEY, tags, settings.TAG_LIST_CACHE_SECONDS)
     return tags
 
 
@@ -51,6 +52,23 @@ def _matching_speech_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID])
     return b"".join(speech_id.bytes for speech_id in ids)
 
 
+def _practice_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> bytes:
+    generation = content_generation()
+    shared = generation is not None
+    # Without the shared cache no edit can be heard of (edits are refused meanwhile), so this
+    # process keeps its own lists briefly rather than asking the database on every request.
+    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=generation if shared else 0)
+    packed = local_practice_ids.get(key)
+    if packed is None:
+        packed = get_quietly(key) if shared else None
+        if packed is None:
+            packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
+            if shared:
+                set_quietly(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+        local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS if shared else OFFLINE_IDS_SECONDS)
+    return packed
+
+
 def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int) -> list[Speech]:
     """Up to `limit` distinct random active speeches with level AND type AND any of the tags.
 
@@ -58,16 +76,10 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
     the busiest filters, in this process), under the content generation so editor changes
     show at once; each request samples from them in memory and loads only the chosen rows
     and their tags: two queries whatever the number of matches, never a sort of the whole
-    match set.
+    match set. While the shared cache is unavailable each process keeps its lists for
+    OFFLINE_IDS_SECONDS.
     """
-    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=content_generation())
-    packed = local_practice_ids.get(key)
-    if packed is None:
-        packed = cache.get(key)
-        if packed is None:
-            packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
-            cache.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
-        local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+    packed = _practice_ids(level=level, type=type, tag_ids=tag_ids)
 
     count = len(packed) // _UUID_BYTES
     positions = random.sample(range(count), min(limit, count))

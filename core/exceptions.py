@@ -75,6 +75,13 @@ class PayloadTooLarge(DomainError):
     detail = "The upload is too large."
 
 
+class RequestTooLarge(PayloadTooLarge):
+    """The whole request, judged from its headers; one code whichever limit refused it."""
+
+    code = "request_too_large"
+    detail = "The request body is too large."
+
+
 class Unprocessable(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "unprocessable"
@@ -95,7 +102,7 @@ def error_body(code: str, detail: Any, errors: Any = None) -> dict[str, Any]:
 
 
 def _is_dependency_failure(exc: Exception) -> bool:
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, (OperationalError, InterfaceError, ServiceUnavailable)):
         return True
     try:
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -131,7 +138,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception becomes our error shape."""
     if isinstance(exc, RequestDataTooBig):
         # Django refuses these from the headers, before reading the body: answering is cheap.
-        exc = PayloadTooLarge("The request body is too large.", code="request_too_large")
+        exc = RequestTooLarge()
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = InvalidInput(str(exc) or "The request has too many fields or files.", code="too_many_fields")
     elif isinstance(exc, DjangoValidationError):
@@ -193,12 +200,14 @@ def dependency_failure_response(exc: Exception) -> JsonResponse | None:
     """Used by middleware so non-DRF views also answer 503 JSON when a dependency fails."""
     if _is_dependency_failure(exc):
         logger.error("Dependency failure: %s", exc, exc_info=exc)
-        return JsonResponse(error_body(ServiceUnavailable.code, ServiceUnavailable.detail), status=503)
+        unavailable = exc if isinstance(exc, ServiceUnavailable) else ServiceUnavailable()
+        return JsonResponse(error_body(unavailable.code, unavailable.detail), status=503)
     return None
 
 
 __all__ = [
     "DomainError", "InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict",
-    "PayloadTooLarge", "Unprocessable", "ServiceUnavailable", "api_exception_handler", "error_body",
+    "PayloadTooLarge", "RequestTooLarge", "Unprocessable", "ServiceUnavailable", "api_exception_handler",
+    "error_body",
     "handler400", "handler403", "handler404", "handler500", "dependency_failure_response",
 ]

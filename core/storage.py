@@ -81,8 +81,12 @@ def is_s3() -> bool:
 
 
 def s3_storage_options(*, bucket: str, endpoint_url: str | None, access_key: str | None, secret_key: str | None,
-                       region: str, url_expiry_seconds: int = 3600) -> dict[str, Any]:
-    """Options for django-storages' S3Storage, for settings and for tests against their own S3 server."""
+                       region: str, url_expiry_seconds: int = 3600, timeout: float = 5.0) -> dict[str, Any]:
+    """Options for django-storages' S3Storage, for settings and for tests against their own S3 server.
+
+    `timeout` bounds each wait for the server (connect: at most 2 s); one retry, so a frozen
+    server fails a call in about twice `timeout` instead of hanging the request.
+    """
     return {
         "bucket_name": bucket,
         "endpoint_url": endpoint_url,
@@ -96,7 +100,8 @@ def s3_storage_options(*, bucket: str, endpoint_url: str | None, access_key: str
         "file_overwrite": False,
         "default_acl": None,
         "client_config": Config(
-            connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=min(2.0, timeout), read_timeout=timeout,
+            retries={"total_max_attempts": 2, "mode": "standard"},
             signature_version="s3v4", s3={"addressing_style": "path"},
         ),
     }
@@ -134,6 +139,31 @@ def save(name: str, content: File) -> str:
         return default_storage.save(name, content)
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc
+
+
+@lru_cache(maxsize=4)
+def _probe_config(base: Config, timeout: float) -> Config:
+    # Cached, so the client cache (keyed by config) holds one probe client, not one per probe.
+    return base.merge(Config(connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1}))
+
+
+def probe(*, timeout: float = 2.0) -> None:
+    """Prove the storage answers (credentials, bucket, network) within about `timeout` seconds, or raise.
+
+    For readiness checks: one attempt with a short timeout, where normal calls retry and
+    wait longer.
+    """
+    if not is_s3():
+        default_storage.exists("health/probe")  # a stat: fails only if the folder cannot be read
+        return
+    client = _client(default_storage.endpoint_url, default_storage.access_key, default_storage.secret_key,
+                     default_storage.security_token, default_storage.region_name or settings.AWS_S3_REGION_NAME,
+                     default_storage.verify, _probe_config(default_storage.client_config, timeout), 1)
+    try:
+        client.head_object(Bucket=default_storage.bucket_name, Key="health/probe")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
 
 
 def exists(key: str) -> bool:
@@ -292,23 +322,35 @@ def delete_quietly(keys: Iterable[str]) -> int:
     return failed
 
 
-def delete_prefix(prefix: str) -> int:
-    """Delete every object under `prefix` (a "folder" ending in /). Returns how many were deleted."""
-    s3 = is_s3()
+def list_keys(prefix: str) -> list[str]:
+    """Every object key under `prefix` (a "folder" ending in /); `StorageUnavailable` if the storage cannot say."""
     try:
-        if s3:
+        if is_s3():
             pages = s3_client().get_paginator("list_objects_v2").paginate(
                 Bucket=default_storage.bucket_name, Prefix=prefix)
-            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        else:
-            keys = _local_keys(prefix)
+            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+        return _local_keys(prefix)
     except STORAGE_ERRORS as exc:
-        logger.warning("Could not list stored objects under %s: %s", prefix, exc)
-        return 0
+        raise StorageUnavailable() from exc
+
+
+def delete_prefix(prefix: str, *, keep: Callable[[list[str]], Iterable[str]] | None = None) -> int:
+    """Delete every object under `prefix` (a "folder" ending in /), except those `keep(keys)` names.
+
+    Returns how many were deleted. `StorageUnavailable` when the objects cannot be listed or
+    some could not be deleted: the caller keeps whatever record leads to the prefix (and
+    tries again later) instead of forgetting objects that are still stored.
+    """
+    keys = list_keys(prefix)
+    if keys and keep is not None:
+        kept = set(keep(keys))
+        keys = [key for key in keys if key not in kept]
     failed = delete_quietly(keys)
-    if not s3:
+    if not is_s3():
         _remove_empty_local_dirs(prefix)
-    return len(keys) - failed
+    if failed:
+        raise StorageUnavailable()
+    return len(keys)
 
 
 def _local_keys(prefix: str) -> list[str]:

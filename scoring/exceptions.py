@@ -3,12 +3,25 @@
 An oversized recording is `core.audio.AudioTooLarge`, the one audio-acceptance rule.
 """
 
-from core.exceptions import InvalidInput, ServiceUnavailable, Unprocessable
+from rest_framework import status
+
+from core.exceptions import DomainError, InvalidInput, ServiceUnavailable, Unprocessable
 
 
 class InvalidAudio(InvalidInput):
     code = "invalid_audio"
     detail = "The audio could not be read. Send a WAV, MP3 or M4A recording."
+
+
+class TooManyFiles(InvalidInput):
+    code = "too_many_files"
+    detail = "Send exactly one audio file."
+
+
+class LengthRequired(DomainError):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    code = "length_required"
+    detail = "Send the recording with a Content-Length header; chunked uploads are not accepted."
 
 
 class UnsupportedLanguage(InvalidInput):

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -22,7 +22,7 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 def _cache_backend() -> str:
     backend = settings.CACHES["default"]["BACKEND"]
-    return "redis" if "redis" in backend else backend.rsplit(".", 1)[-1]
+    return "redis" if "redis" in backend.lower() else backend.rsplit(".", 1)[-1]
 
 
 def pytest_report_header(config):
@@ -60,7 +60,7 @@ def _isolated_cache_and_media(settings, tmp_path):
     Passwords use a fast hasher: Argon2 costs ~0.1-0.5 s per hash, paid by every factory
     user and login. tests/accounts/test_password_hashing.py restores the production list.
     """
-    cache.clear()
+    _clear_caches()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
@@ -70,6 +70,12 @@ def _isolated_cache_and_media(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     yield
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    # "counters" also forgets what was counted in this process while a test's Redis was down.
+    caches["counters"].clear()
     cache.clear()
 
 

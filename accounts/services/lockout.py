@@ -7,6 +7,9 @@ owner elsewhere still signs in), and the slower LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS p
 from anywhere (a botnet spreading guesses over many addresses). Each window is fixed from its
 first attempt; a successful sign-in clears both. Counting happens whether or not the account
 exists, so a 429 reveals nothing about which emails are registered.
+
+The counters live in the "counters" cache: shared through Redis, and counted in each process
+while Redis is unavailable, so the lockout loosens (by the number of processes) but never stops.
 """
 
 import hashlib
@@ -15,10 +18,14 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from accounts.exceptions import AccountLocked
 from core.http import context
+
+
+def _counters():
+    return caches["counters"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,13 @@ def _since_key(budget: _Budget) -> str:
 def _count(budget: _Budget) -> int:
     """This attempt counted in `budget`: the attempts in its window so far."""
     # add() only writes if absent, so concurrent first attempts agree on one window start.
-    cache.add(_since_key(budget), time.time(), timeout=budget.window)
-    cache.add(budget.key, 0, timeout=budget.window)
+    counters = _counters()
+    counters.add(_since_key(budget), time.time(), timeout=budget.window)
+    counters.add(budget.key, 0, timeout=budget.window)
     try:
-        return cache.incr(budget.key)
+        return counters.incr(budget.key)
     except ValueError:  # the window ran out between add() and incr()
-        cache.set_many({_since_key(budget): time.time(), budget.key: 1}, timeout=budget.window)
+        counters.set_many({_since_key(budget): time.time(), budget.key: 1}, timeout=budget.window)
         return 1
 
 
@@ -69,7 +77,7 @@ def reserve_attempt(*, email: str) -> int:
         count = _count(budget)
         if count > budget.limit:
             # Read only when refusing: the window's start is what Retry-After counts from.
-            since = float(cache.get(_since_key(budget)) or time.time())
+            since = float(_counters().get(_since_key(budget)) or time.time())
             wait = max(1, math.ceil(since + budget.window - time.time()))
             raise AccountLocked(headers={"Retry-After": str(wait)})
         per_address = count if per_address is None else per_address
@@ -82,4 +90,4 @@ def is_last_allowed(attempt: int) -> bool:
 
 
 def reset(*, email: str) -> None:
-    cache.delete_many([key for budget in _budgets(email) for key in (budget.key, _since_key(budget))])
+    _counters().delete_many([key for budget in _budgets(email) for key in (budget.key, _since_key(budget))])

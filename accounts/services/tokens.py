@@ -26,6 +26,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 import audit
 from accounts.exceptions import DeviceSessionNotFound, InvalidRefreshToken
 from accounts.models import AuthProvider, DeviceSession, User
+from core.cache import CacheUnavailable, get_quietly, set_quietly
 from core.http import context
 
 SESSION_CLAIM = "sid"
@@ -157,8 +158,8 @@ def _publish_revoked(session_ids: list[str]) -> None:
     lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
     try:
         cache.set_many({_STATE_KEY.format(sid): _REVOKED for sid in session_ids}, timeout=lifetime)
-    except Exception:
-        logger.warning("Could not record revoked sessions in the cache", exc_info=True)
+    except CacheUnavailable:
+        logger.warning("Could not record %d revoked session(s) in the cache", len(session_ids))
 
 
 def is_session_revoked(session_id: str) -> bool:
@@ -171,25 +172,17 @@ def is_session_revoked(session_id: str) -> bool:
     worker within SESSION_STATE_CACHE_SECONDS.
     """
     key = _STATE_KEY.format(session_id)
-    cache_up = True
-    try:
-        state = cache.get(key)
-    except Exception:
-        logger.warning("Session state cache unreachable; asking the database", exc_info=True)
-        state, cache_up = None, False
+    state = get_quietly(key)
     if state is not None:
         return state == _REVOKED
     try:
         revoked = not DeviceSession.objects.filter(pk=uuid.UUID(session_id), revoked_at__isnull=True).exists()
     except ValueError:  # a sid that is no UUID names no session of ours
         return True
-    if revoked and cache_up:
+    if revoked:
         _publish_revoked([session_id])
-    elif cache_up:
-        try:  # add, never set: a sign-out published meanwhile must not be overwritten
-            cache.add(key, _LIVE, timeout=SESSION_STATE_CACHE_SECONDS)
-        except Exception:
-            logger.warning("Could not cache a session state", exc_info=True)
+    else:  # add, never set: a sign-out published meanwhile must not be overwritten
+        set_quietly(key, _LIVE, SESSION_STATE_CACHE_SECONDS, only_if_absent=True)
     return revoked
 
 

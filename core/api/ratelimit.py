@@ -4,10 +4,11 @@ A view picks its budget with a class attribute `rate_limit_scope`, a key of
 `settings.RATE_LIMITS` ("default" when absent). A view that serves two endpoints on one path
 (GET history and POST save of /game/sessions) may give a dict of HTTP method to scope instead.
 
-Counters live in the default cache (Redis in production), so every worker shares one budget.
+Counters live in the "counters" cache (Redis in production), so every worker shares one
+budget; while Redis is unavailable each process counts on its own (core/cache.py), so limits
+loosen by the number of processes instead of stopping or taking the API down.
 Windows are django-ratelimit's fixed windows; a refused request gets 429 `rate_limited` with
-Retry-After = seconds until its window ends. If the cache cannot be reached the request is
-served unlimited: an outage of the counter store must not take the API down with it.
+Retry-After = seconds until its window ends.
 The Django admin's sign-in form counts against the `login` budget too (limit_admin_login).
 """
 
@@ -19,8 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django_ratelimit.core import get_usage
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
@@ -34,8 +33,6 @@ DEFAULT_SCOPE = "default"
 PER_IP_SCOPES = frozenset({"login", "register"})
 # One IPv6 client usually holds a whole /64; counting single addresses would let it rotate freely.
 IPV6_PREFIX = 64
-
-_CACHE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 
 
 class RateLimited(Throttled):
@@ -79,15 +76,10 @@ def seconds_until_allowed(request, scope: str) -> int | None:
     if not settings.RATE_LIMIT_ENABLED:
         return None
     caller = _caller_key(request, scope)
-    try:
-        usage = get_usage(request, group=f"api:{scope}", key=lambda group, req: caller,
-                          rate=settings.RATE_LIMITS[scope], increment=True)
-    except _CACHE_ERRORS as exc:
-        usage, failure = None, exc
-    else:
-        failure = "the cache did not return a count" if usage is None else None
-    if failure is not None:
-        logger.warning("Rate limit %r not applied: %s", scope, failure)
+    usage = get_usage(request, group=f"api:{scope}", key=lambda group, req: caller,
+                      rate=settings.RATE_LIMITS[scope], increment=True)
+    if usage is None:  # the counter cache answered nothing usable
+        logger.warning("Rate limit %r not applied: the cache did not return a count", scope)
         metrics.record_rate_limit_unavailable()
         return None
     if not usage["should_limit"]:

@@ -47,6 +47,11 @@ RATE_LIMIT_UNAVAILABLE = Counter(
     "englishapp_rate_limit_unavailable_total",
     "Requests served without a rate-limit check because the cache could not be reached.",
 )
+CACHE_BREAKER = Counter(
+    "englishapp_cache_breaker_transitions_total",
+    "Times this process stopped using the shared cache after a failure (to=open) or resumed (to=closed).",
+    ["to"],
+)
 
 
 def record_registration(*, method: str) -> None:
@@ -87,6 +92,10 @@ def record_rate_limited(*, scope: str) -> None:
 
 def record_rate_limit_unavailable() -> None:
     RATE_LIMIT_UNAVAILABLE.inc()
+
+
+def record_cache_breaker(*, opened: bool) -> None:
+    CACHE_BREAKER.labels(to="open" if opened else "closed").inc()
 
 
 def _may_scrape(request) -> bool:

@@ -60,7 +60,7 @@ def test_request_count_latency_and_status_per_view_are_exposed(client):
 
 def test_database_and_cache_timings_are_exposed(client):
     vendor = "postgresql" if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "sqlite"
-    cache_backend = "redis" if "redis" in django_settings.CACHES["default"]["BACKEND"] else "locmem"
+    cache_backend = "redis" if "redis" in django_settings.CACHES["default"]["BACKEND"].lower() else "locmem"
     before = scrape()
 
     assert client.get("/health/ready").status_code == 200  # one query, one cache write and read

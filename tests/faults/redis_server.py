@@ -4,12 +4,18 @@ Fault tests stop, pause or restart this one, never the shared Redis the suite ru
 """
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
 
+from django.conf import settings as django_settings
+from django.core.cache import cache
 
-def _free_port() -> int:
+from core.cache import CacheUnavailable
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -17,7 +23,7 @@ def _free_port() -> int:
 
 class RedisServer:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -48,10 +54,39 @@ class RedisServer:
             self.process = None
 
     def cache_settings(self) -> dict:
-        """CACHES pointing at this server, as production configures Redis."""
-        return {"default": {
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
-            "LOCATION": self.url,
+        return caches_for(self.url)
+
+    def pause(self) -> None:
+        """SIGSTOP: the server hangs with its connections open (a frozen container, a stuck host)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+def wait_until_cache_answers(timeout: float = 10) -> None:
+    """Until the circuit breaker lets calls through again and Redis answers them (no restart of ours)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cache.get("fault-test-probe")
+            return
+        except CacheUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def caches_for(url: str) -> dict:
+    """CACHES with Redis at `url`, as config/settings.py builds them for REDIS_URL."""
+    return {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": url,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient",
-                        "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }}
+                        "SOCKET_CONNECT_TIMEOUT": django_settings.CACHE_SOCKET_TIMEOUT,
+                        "SOCKET_TIMEOUT": django_settings.CACHE_SOCKET_TIMEOUT},
+        },
+        "counters": django_settings.CACHES["counters"],
+    }

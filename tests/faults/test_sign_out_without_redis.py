@@ -10,20 +10,9 @@ from rest_framework.test import APIClient
 
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import LOGOUT, ME, client_for, login
-from tests.faults.redis_server import RedisServer
+from tests.faults.redis_server import wait_until_cache_answers
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def own_redis(settings):
-    server = RedisServer().start()
-    shared = settings.CACHES
-    settings.CACHES = server.cache_settings()
-    settings.RATE_LIMIT_ENABLED = False
-    yield server
-    settings.CACHES = shared  # the suite's own teardown clears the cache it uses
-    server.stop()
 
 
 def test_a_logout_while_redis_is_down_is_refused_then_and_after_redis_returns_empty(own_redis):
@@ -36,6 +25,7 @@ def test_a_logout_while_redis_is_down_is_refused_then_and_after_redis_returns_em
     assert client_for(tokens["access_token"]).get(ME).status_code == 401
 
     own_redis.start()  # a restart: nothing cached
+    wait_until_cache_answers()
     assert cache.get(f"accounts:session-state:{tokens['user']['id']}") is None
     assert client_for(tokens["access_token"]).get(ME).status_code == 401
 

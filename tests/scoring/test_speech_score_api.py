@@ -146,7 +146,9 @@ def test_what_is_not_decodable_audio_is_a_bad_request(auth_client, data, name):
 
 def test_an_upload_over_the_limit_is_refused(auth_client, settings):
     settings.MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-    oversize = wav_bytes(silence(330))  # 10.56 MB
+    # 10.50 MB: over the file limit, within the request's allowance, so the streamed file is what is refused
+    # (larger requests are refused from their Content-Length: test_score_request_limits.py).
+    oversize = wav_bytes(silence(328))
 
     response = post_score(auth_client, oversize)
 

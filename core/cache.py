@@ -1,0 +1,211 @@
+"""The shared cache (Redis) as something the app is faster with, not something it needs.
+
+Two cache backends, configured in settings:
+
+- `ResilientRedisCache` ("default"): django-redis with short socket timeouts behind a
+  circuit breaker. The first failed call opens the breaker; for CACHE_BREAKER_SECONDS
+  every call then raises `CacheUnavailable` at once instead of waiting on a dead or hung
+  server, after which one call probes the server again and, if it answers, closes the
+  breaker: recovery needs no restart. Callers decide what an unavailable cache means:
+  reads of cached data go to the database (`get_quietly`, `set_quietly`), an invalidation
+  that must not be lost lets the error through (503, the caller's transaction rolls back).
+- `FallbackCache` ("counters"): rate-limit and sign-in lockout counters. While the shared
+  cache is unavailable they are counted in this process instead, so limits keep holding
+  (per process, hence looser by the number of worker processes) rather than stopping.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django_prometheus.cache.backends.redis import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from core.exceptions import ServiceUnavailable
+from core.observability import metrics
+
+logger = logging.getLogger(__name__)
+
+_CONNECTION_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+
+
+class CacheUnavailable(ServiceUnavailable):
+    code = "cache_unavailable"
+    detail = "The cache is unavailable. Try again later."
+
+
+class CircuitBreaker:
+    """Closed (calls go through), open (calls are refused) for `reset_after` seconds, then half-open.
+
+    Half-open lets exactly one caller through as a probe while the others are still refused,
+    so a server that is still hung costs one timeout per period, not one per request.
+    """
+
+    def __init__(self, *, reset_after: float, clock: Callable[[], float] = time.monotonic):
+        self.reset_after = reset_after
+        self._clock = clock
+        self._open_until: float | None = None
+        self._probing = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._open_until is None:
+                return "closed"
+            return "open" if self._probing or self._clock() < self._open_until else "half-open"
+
+    def allow(self) -> bool:
+        with self._lock:
+            if self._open_until is None:
+                return True
+            if self._probing or self._clock() < self._open_until:
+                return False
+            self._probing = True
+            return True
+
+    def succeeded(self) -> bool:
+        """Closed from now; True when it was open until this success."""
+        with self._lock:
+            closed = self._open_until is not None
+            self._open_until, self._probing = None, False
+            return closed
+
+    def failed(self) -> bool:
+        """Open (again) from now; True when this failure is the one that opened it."""
+        with self._lock:
+            opened = self._open_until is None
+            self._open_until, self._probing = self._clock() + self.reset_after, False
+            return opened
+
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(location: str) -> CircuitBreaker:
+    """One breaker per server and process: Django makes a cache object per thread, the outage is shared."""
+    with _breakers_lock:
+        breaker = _breakers.setdefault(location, CircuitBreaker(reset_after=settings.CACHE_BREAKER_SECONDS))
+    breaker.reset_after = settings.CACHE_BREAKER_SECONDS  # a new cache object per request thread sees changes
+    return breaker
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self.breaker = breaker_for(server)
+
+    def _guarded(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self.breaker.allow():
+            raise CacheUnavailable()
+        try:
+            result = operation(self, *args, **kwargs)
+        except _CONNECTION_ERRORS as exc:
+            if self.breaker.failed():
+                logger.warning("Cache unreachable, skipping it for %ss: %s", self.breaker.reset_after, exc)
+                metrics.record_cache_breaker(opened=True)
+            raise CacheUnavailable() from exc
+        except Exception:
+            self.breaker.succeeded()  # the server answered, if only with an error of ours
+            raise
+        if self.breaker.succeeded():
+            logger.warning("Cache reachable again")
+            metrics.record_cache_breaker(opened=False)
+        return result
+
+
+def _guard(name: str) -> Callable[..., Any]:
+    operation = getattr(RedisCache, name)
+
+    def method(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+        return self._guarded(operation, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = operation.__doc__
+    return method
+
+
+# Every call that talks to the server; composite ones (get_or_set) are made of these.
+_OPERATIONS = ("get", "set", "add", "delete", "get_many", "set_many", "delete_many", "has_key", "incr", "decr",
+               "touch", "clear", "ttl", "expire")
+for _name in _OPERATIONS:
+    setattr(ResilientRedisCache, _name, _guard(_name))
+
+
+class FallbackCache(BaseCache):
+    """The cache alias in LOCATION while it answers, this process's memory while it does not."""
+
+    def __init__(self, location: str, params: dict[str, Any]) -> None:
+        super().__init__(params)
+        self._primary_alias = location
+        self._local = LocMemCache(f"fallback:{location}", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(caches[self._primary_alias], name)(*args, **kwargs)
+        except CacheUnavailable:
+            return getattr(self._local, name)(*args, **kwargs)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", key, value, timeout=timeout, version=version)
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", key, default, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", key, value, timeout=timeout, version=version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call("incr", key, delta, version=version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", key, version=version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", keys, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", data, timeout=timeout, version=version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", keys, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", key, timeout=timeout, version=version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", key, version=version)
+
+    def clear(self):
+        self._local.clear()
+        return self._call("clear")
+
+
+def get_quietly(key: str, default: Any = None, *, alias: str = "default") -> Any:
+    """A cached value, or `default` when it is absent or the cache is unavailable."""
+    try:
+        return caches[alias].get(key, default)
+    except CacheUnavailable:
+        return default
+
+
+def set_quietly(key: str, value: Any, timeout: float | None, *, alias: str = "default", only_if_absent: bool = False
+                ) -> None:
+    """Remember a value if the cache is available; without it the next read just misses."""
+    try:
+        if only_if_absent:
+            caches[alias].add(key, value, timeout)
+        else:
+            caches[alias].set(key, value, timeout)
+    except CacheUnavailable:
+        pass
