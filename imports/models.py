@@ -46,6 +46,11 @@ class UploadSession(models.Model):
     def storage_prefix(self) -> str:
         return f"audio/uploads/{self.id}/"
 
+    @property
+    def copy_batch(self) -> str:
+        """The batch name content stores this session's imported copies under (`audio/{level}/{batch}/`)."""
+        return self.id.hex
+
 
 class UploadedFile(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -3,8 +3,8 @@
 from django.core.files import File
 
 from content.exceptions import AudioNotInStorage
-from content.models import Speech
-from content.rules import speech_audio_key
+from content.models import Level, Speech
+from content.rules import batch_audio_prefixes, speech_audio_key
 from core import storage
 from core.audio import EXTENSIONS, AudioFormat, UnsupportedAudioFormat, accept_audio
 from core.exceptions import InvalidInput
@@ -46,3 +46,20 @@ def delete_if_unreferenced(key: str) -> None:
     """Delete a stored object no speech points at any more (an orphan is harmless if this fails)."""
     if key and not Speech.objects.filter(audio=key).exists():
         storage.delete_quietly([key])
+
+
+def delete_batch_audio(*, batch: str) -> int:
+    """Delete what is stored in the folders of a `create_speeches` batch; returns how many objects.
+
+    For a caller that knows the batch never committed (an import retried after it was
+    killed, the cleanup of a session never imported): its copies are nobody's audio. An
+    object a speech points at all the same (an editor may set any stored key as a speech's
+    audio) is kept. `StorageUnavailable` if the storage cannot list or delete them all.
+    """
+    deleted = 0
+    for prefix in batch_audio_prefixes(batch, Level.values):
+        def referenced(keys: list[str], prefix: str = prefix) -> set[str]:
+            # Asked only when something is stored there: the first attempt of an import finds nothing.
+            return set(Speech.objects.filter(audio__startswith=prefix).values_list("audio", flat=True))
+        deleted += storage.delete_prefix(prefix, keep=referenced)
+    return deleted

@@ -1,4 +1,11 @@
-"""Creating many speeches at once: the one bulk write path, used by imports and the seed."""
+"""Creating many speeches at once: the one bulk write path, used by imports and the seed.
+
+Copies made for a batch are deleted again when the batch fails, in this process. A process
+that is killed (SIGKILL, out of memory, a lost machine) deletes nothing, so a caller that
+copies names its `batch`: the copies then live in the batch's own folders, where the
+caller's retry or cleanup removes them with `delete_batch_audio` (imports use the upload
+session's id).
+"""
 
 from __future__ import annotations
 
@@ -67,15 +74,17 @@ def _check_items(items: Sequence[NewSpeech]) -> None:
 
 def create_speeches(*, items: Sequence[NewSpeech], copy_audio: bool, actor: User | None = None,
                     source: str = "", in_transaction: Callable[[], None] | None = None,
-                    progress: storage.Progress = None) -> CreatedSpeeches:
+                    progress: storage.Progress = None, batch: str = "") -> CreatedSpeeches:
     """Create every item (with its tags, creating missing ones) or none, in one transaction.
 
     With `copy_audio`, each item's audio object is copied to the speech's own key under
-    `audio/{level}/` (the source stays: the caller owns it); without, the keys are used as
-    they are and the caller vouches that they are stored (the seed's deterministic keys).
-    One audit row `speech.bulk_create` records the batch, and the content caches are
-    invalidated. If anything fails, the commit itself included, the copies made here are
-    deleted again, so storage never keeps objects no speech points at.
+    `audio/{level}/` (the source stays: the caller owns it), under `audio/{level}/{batch}/`
+    when `batch` is given; without, the keys are used as they are and the caller vouches
+    that they are stored (the seed's deterministic keys). One audit row `speech.bulk_create`
+    records the batch, and the content caches are invalidated. If anything fails, the commit
+    itself included, the copies made here are deleted again, so storage never keeps objects
+    no speech points at; if the process dies instead, they wait in the batch's folders for
+    the caller's `delete_batch_audio`.
 
     `in_transaction` runs first inside the transaction, before any copy. It is how a caller
     makes its own rows change atomically with the speeches: imports locks its upload
@@ -105,7 +114,7 @@ def create_speeches(*, items: Sequence[NewSpeech], copy_audio: bool, actor: User
             tags, tags_created = tags_for_names(names=dict.fromkeys(name for item in items for name in item.tag_names))
             if copy_audio:
                 copies = storage.copy_many(
-                    [(item.audio_key, speech_audio_key(item.level, PurePosixPath(item.audio_key).name))
+                    [(item.audio_key, speech_audio_key(item.level, PurePosixPath(item.audio_key).name, batch=batch))
                      for item in items], progress=progress)
                 keys = copies
             else:

@@ -4,12 +4,19 @@ The order of work keeps storage and database consistent whatever fails:
 1. read and check every row (content's CSV rules; nothing written yet; any bad row is a 422
    listing them all);
 2. content's `create_speeches` in one transaction: this module's hook locks the session,
-   checks it is still open and marks it imported; then the missing tags are created, every
-   audio object copied to the speech's own key, the speeches and their tags inserted;
+   checks it is still open, deletes whatever an earlier, interrupted attempt left in the
+   session's copy batch and marks it imported; then the missing tags are created, every
+   audio object copied to the speech's own key under the batch's folders
+   (`audio/{level}/{session id hex}/`), the speeches and their tags inserted;
 3. only after the commit the uploaded originals are deleted.
 If a copy or the database fails, the copies made so far are deleted and the transaction
 rolls back: no speech remains and the session's originals are untouched, so the same
-session can be imported again.
+session can be imported again. If the process is killed instead (nothing of it runs any
+more), the database rolls back by itself and the copies stay in the batch's folders, where
+nothing else is stored: importing the session again deletes them first (step 2, under the
+lock, so never while another attempt copies), and `cleanup_uploads` deletes them with the
+session once it expires unimported. A kill after the commit leaves only the originals,
+which `cleanup_uploads` deletes when the session expires.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from django.utils import timezone
 
 import audit
 from content.exceptions import CsvTooLarge
-from content.services import NewSpeech, SpeechCsvPlan, create_speeches, plan_speech_csv
+from content.services import NewSpeech, SpeechCsvPlan, create_speeches, delete_batch_audio, plan_speech_csv
 from core import storage
 from core.observability import metrics
 from imports.exceptions import UploadSessionClosed
@@ -95,6 +102,10 @@ def import_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: byt
         locked = live_upload_session(session.id, for_update=True)
         if locked.state != UploadSession.State.OPEN:
             raise UploadSessionClosed()
+        # An attempt killed half-way could not delete its copies; the lock means none is copying now.
+        leftovers = delete_batch_audio(batch=locked.copy_batch)
+        if leftovers:
+            logger.info("Deleted %d copies an interrupted import of upload session %s left", leftovers, locked.id)
         locked.state = UploadSession.State.IMPORTED
         locked.imported_at = timezone.now()
         locked.pending_csv = ""
@@ -108,7 +119,8 @@ def import_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: byt
     created = create_speeches(
         items=[NewSpeech(text=row.text, level=row.level, type=row.type, tag_names=tuple(row.tags),
                          audio_key=files[row.audio_filename].storage_key) for row in plan.rows],
-        copy_audio=True, actor=actor, source=f"import:{source}", in_transaction=close_session, progress=progress,
+        copy_audio=True, batch=session.copy_batch, actor=actor, source=f"import:{source}",
+        in_transaction=close_session, progress=progress,
     )
     metrics.record_import(kind="csv", outcome="ok", speeches=len(created.ids))
     return ImportResult(session_id=session.id, dry_run=False, plan=plan, created=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from content.services import delete_batch_audio
 from core import storage
 from core.audio import CONTENT_TYPES, AudioTooLarge, UnsupportedAudioFormat, accept_audio
 from core.observability import metrics
@@ -25,6 +27,8 @@ from imports.selectors import expired_upload_sessions, live_upload_session
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -157,26 +161,38 @@ def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id:
 
 
 def delete_upload_session(session_id: uuid.UUID) -> int | None:
-    """Delete an expired session, its file rows and whatever is still stored under its folder.
+    """Delete an expired session, its file rows and whatever is still stored for it.
 
-    Returns the number of objects deleted, or None when the session is gone or busy (an
-    import that started just before the expiry holds its lock; the next cleanup gets it).
+    That is its folder of uploads (an import deletes them after its commit, unless it was
+    killed first) and, unless it was imported, the copies an interrupted import left in its
+    copy batch; an imported session's copies are its speeches' audio. Returns the number of
+    objects deleted, or None when the session is gone or busy (an import that started just
+    before the expiry holds its lock; the next cleanup gets it). If the storage fails, the
+    session stays, so the next cleanup still knows where to look.
     """
     with transaction.atomic():
         session = (expired_upload_sessions().select_for_update(skip_locked=True)
                    .filter(pk=session_id).first())
         if session is None:
             return None
-        deleted_objects = storage.delete_prefix(session.storage_prefix)
+        deleted_objects = 0
+        if session.state != UploadSession.State.IMPORTED:
+            deleted_objects += delete_batch_audio(batch=session.copy_batch)
+        deleted_objects += storage.delete_prefix(session.storage_prefix)
         session.delete()
     return deleted_objects
 
 
 def cleanup_expired_sessions() -> tuple[int, int]:
-    """Remove every expired session and its stored uploads. Returns (sessions, objects) removed."""
+    """Remove every expired session and its stored objects. Returns (sessions, objects) removed."""
     sessions = deleted_objects = 0
     for session_id in list(expired_upload_sessions().values_list("id", flat=True)):
-        deleted = delete_upload_session(session_id)
+        try:
+            deleted = delete_upload_session(session_id)
+        except storage.StorageUnavailable:
+            # One session's storage trouble must not keep the others; this one is tried next time.
+            logger.warning("Upload session %s kept: its stored objects could not all be deleted", session_id)
+            continue
         if deleted is not None:
             sessions += 1
             deleted_objects += deleted

@@ -12,7 +12,7 @@ from audit.models import AuditLog
 from content import services
 from content.models import Speech, SpeechTag, Tag
 from core.exceptions import InvalidInput
-from tests.content.factories import EMPTY_WAV, TagFactory
+from tests.content.factories import EMPTY_WAV, SpeechFactory, TagFactory
 from tests.imports.helpers import stored_keys
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,26 @@ def test_copies_audio_to_the_speeches_own_keys_and_leaves_the_sources(any_storag
     with default_storage.open(created.audio_keys[1], "rb") as copy:
         assert copy.read() == EMPTY_WAV + b"bye.wav"
     assert set(Speech.objects.values_list("audio", flat=True)) == set(created.audio_keys)
+
+
+def test_a_named_batch_copies_into_its_own_folders_which_delete_batch_audio_empties(any_storage):
+    sources = stored_sources("hello.wav", "bye.wav")
+    created = services.create_speeches(items=[
+        services.NewSpeech("Hello", "B1", "answer", (), sources[0]),
+        services.NewSpeech("Bye", "C1", "answer", (), sources[1]),
+    ], copy_audio=True, batch="kept")
+    # What a killed batch leaves: copies in its folders that no speech points at...
+    left = [default_storage.save(f"audio/{level}/killed/clip-0123456789ab.wav", ContentFile(EMPTY_WAV))
+            for level in ("A1", "C1")]
+    # ...and one an editor has since chosen as a speech's audio (any stored key may be).
+    chosen = SpeechFactory(audio=default_storage.save("audio/B2/killed/chosen.wav", ContentFile(EMPTY_WAV)))
+
+    assert re.fullmatch(r"audio/B1/kept/hello-[0-9a-f]{12}\.wav", created.audio_keys[0])
+    assert re.fullmatch(r"audio/C1/kept/bye-[0-9a-f]{12}\.wav", created.audio_keys[1])
+    assert services.delete_batch_audio(batch="killed") == 2
+    assert stored_keys() == set(sources) | set(created.audio_keys) | {chosen.audio.name}
+    assert not set(left) & stored_keys()
+    assert services.delete_batch_audio(batch="killed") == 0
 
 
 def test_a_failing_hook_rolls_everything_back_and_removes_the_copies(any_storage):

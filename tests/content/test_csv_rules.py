@@ -10,7 +10,7 @@ import pytest
 from content.csv_export import export_csv_text, iter_export_lines, speech_row
 from content.csv_format import check_rows, escape_cell, normalise_filename, read_csv, split_tags, unescape_cell
 from content.exceptions import InvalidCsv
-from content.rules import normalise_tag_name, speech_audio_key, tag_name_key
+from content.rules import batch_audio_prefixes, normalise_tag_name, speech_audio_key, tag_name_key
 
 
 def test_bom_crlf_quoted_commas_and_newlines_are_read_with_spreadsheet_row_numbers():
@@ -175,6 +175,27 @@ def test_a_key_made_from_an_exported_name_does_not_grow():
 
     assert re.fullmatch(r"audio/A1/hello-[0-9a-f]{12}\.mp3", again)
     assert speech_audio_key("A1", "-0123456789ab.mp3").startswith("audio/A1/audio-")
+
+
+def test_a_batch_keeps_its_keys_in_its_own_folder_per_level_and_lists_those_folders():
+    keys = [speech_audio_key(level, "clip.WAV", batch="0f3a9c") for level in ("A1", "B2", "B2")]
+    prefixes = batch_audio_prefixes("0f3a9c", ["A1", "A2", "B1", "B2", "C1"])
+
+    assert re.fullmatch(r"audio/B2/0f3a9c/clip-[0-9a-f]{12}\.wav", keys[1])
+    assert prefixes == ["audio/A1/0f3a9c/", "audio/A2/0f3a9c/", "audio/B1/0f3a9c/", "audio/B2/0f3a9c/",
+                        "audio/C1/0f3a9c/"]
+    assert all(any(key.startswith(prefix) for prefix in prefixes) for key in keys)
+    # Another batch's folders, or keys made without a batch, are never inside them.
+    others = [speech_audio_key("A1", "clip.wav"), speech_audio_key("A1", "clip.wav", batch="0f3a9c0")]
+    assert not any(key.startswith(prefix) for key in others for prefix in prefixes)
+
+
+@pytest.mark.parametrize("batch", ["../uploads", "a/b", ".", "x" * 65, "caf\u00e9"])
+def test_a_batch_is_one_plain_folder_name(batch):
+    with pytest.raises(ValueError):
+        speech_audio_key("A1", "clip.wav", batch=batch)
+    with pytest.raises(ValueError):
+        batch_audio_prefixes(batch, ["A1"])
 
 
 # --- the export writes what the import reads ------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from content.models import Speech
 from core import storage
 
 AUDIO_URL = "/api/v1/admin/import/audio"
@@ -80,10 +81,17 @@ def stored_keys(prefix: str = "") -> set[str]:
             Bucket=default_storage.bucket_name, Prefix=prefix)
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
     root = Path(default_storage.location)
-    if not root.exists():
+    folder = root / prefix.rpartition("/")[0]  # only the folder the prefix is in: uploads may be thousands
+    if not folder.exists():
         return set()
-    keys = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+    keys = {path.relative_to(root).as_posix() for path in folder.rglob("*") if path.is_file()}
     return {key for key in keys if key.startswith(prefix)}
+
+
+def unreferenced_audio() -> set[str]:
+    """Stored objects under audio/ that no speech points at, the upload folders aside: what an import left behind."""
+    referenced = set(Speech.objects.values_list("audio", flat=True))
+    return {key for key in stored_keys("audio/") if not key.startswith("audio/uploads/") and key not in referenced}
 
 
 def read_object(key: str) -> bytes:

@@ -52,8 +52,8 @@ def test_command_imports_a_folder_through_an_upload_session(folder, tmp_path, an
     assert sorted(Speech.objects.values_list("text", flat=True)) == [f"Sentence {n}" for n in range(4)]
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Batch", "Folder"]
     assert stored_keys() == set(Speech.objects.values_list("audio", flat=True))
-    assert all(key.startswith("audio/B1/clip_") for key in stored_keys())
     session = UploadSession.objects.get()
+    assert all(key.startswith(f"audio/B1/{session.id.hex}/clip_") for key in stored_keys())
     assert (session.state, session.created_by) == ("imported", editor)
     assert session.files.count() == 4  # only the files the CSV uses were uploaded
     assert AuditLog.objects.get(action="import.csv_imported").changes["source"] == "command"

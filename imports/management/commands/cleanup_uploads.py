@@ -1,4 +1,5 @@
-"""Remove upload sessions older than their expiry, and the audio still stored for them."""
+"""Remove upload sessions older than their expiry, and the audio still stored for them (uploads, and the
+copies of an import that was killed before it finished)."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +7,8 @@ from imports.services import cleanup_expired_sessions
 
 
 class Command(BaseCommand):
-    help = "Delete expired upload sessions and their stored audio uploads (run it e.g. hourly)."
+    help = ("Delete expired upload sessions, their stored audio uploads and the copies an interrupted import of "
+            "them left (run it e.g. hourly).")
 
     def handle(self, *args, **options):
         sessions, stored_objects = cleanup_expired_sessions()
