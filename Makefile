@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports load-test clean
+.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: install
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/  (staff credentials printed by the seed above)"
 	@echo "  Health:    http://$(HOST):$(PORT)/health"
 	@echo ""
+	@# Jobs (large imports, the schedules) on one worker with beat inside it, through a folder broker:
+	@# no server needed. It stops with the dev server.
+	DEBUG=1 $(BIN)/celery -A config worker --beat --pool=solo --loglevel=WARNING \
+		--schedule=.celery-broker/beat-schedule & trap "kill $$! 2>/dev/null" EXIT; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
@@ -56,6 +60,9 @@ bench-scoring: install
 
 bench-imports: install
 	$(BIN)/python bench/imports.py
+
+bench-hostile: install
+	$(BIN)/python bench/hostile_bodies.py
 
 load-test: install
 	bash bench/load_test.sh

@@ -1,11 +1,14 @@
-"""Writing the audit trail. Actor, IP and request id come from the request context."""
+"""Writing the audit trail, and trimming it. Actor, IP and request id come from the request context."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import Model
+from django.utils import timezone
 
 from audit.models import AuditLog
 from core.http import context
@@ -17,6 +20,9 @@ REDACTED_WORDS = {"password", "passwd", "pwd", "token", "tokens", "secret", "sec
 REDACTED_FRAGMENTS = ("password", "token", "secret")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# Rows per DELETE when the log is trimmed: each batch is its own short transaction.
+PURGE_BATCH = 10_000
 
 # What an audit target is: a model instance, or (type, id) for something without one (a batch, a deleted row).
 Target = Model | tuple[str, Any] | None
@@ -72,3 +78,31 @@ def record(action: str, target: Target = None, changes: dict | None = None, *, a
         ip=bound.ip,
         request_id=bound.request_id,
     )
+
+
+def purge_audit_log(*, older_than_days: int | None = None) -> int:
+    """Delete audit rows older than `older_than_days` (default AUDIT_RETENTION_DAYS); returns how many.
+
+    0 keeps the log forever. The rows go oldest first, `PURGE_BATCH` per DELETE, each its
+    own transaction when called outside one (as a command or job does): trimming years of
+    log never holds one huge transaction or lock, and a purge that is stopped has still
+    removed everything before some instant, so running it again simply continues. One
+    `audit.purged` row records a purge that deleted something: the trail shows its own trimming.
+    """
+    days = settings.AUDIT_RETENTION_DAYS if older_than_days is None else older_than_days
+    if not days:
+        return 0
+    if days < 0:
+        raise ValueError("Audit log retention is zero days (keep forever) or more.")
+    cutoff = timezone.now() - timedelta(days=days)
+    expired = AuditLog.objects.filter(created_at__lt=cutoff).order_by("created_at")
+    deleted = 0
+    while True:
+        # A subquery, so one statement per batch and no ids travel to Python; the created_at index serves it.
+        count, _ = AuditLog.objects.filter(pk__in=expired.values("pk")[:PURGE_BATCH]).delete()
+        deleted += count
+        if count < PURGE_BATCH:  # a short batch was the last one
+            break
+    if deleted:
+        record("audit.purged", ("audit_log", ""), {"deleted": deleted, "older_than_days": days, "before": cutoff})
+    return deleted

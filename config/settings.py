@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 # The storage gateway reads no setting and loads no app at import time, so settings may use it.
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "game",
     "scoring",
     "imports",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +196,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=20000)
+# Django spools each part of a large multipart body to its own open temporary file before it
+# counts them: the limit must stay well below the worker's open-files limit (ulimit -n).
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=1000)
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -231,11 +235,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SessionJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "core.api.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON operations take (and document) JSON only; views that receive files add multipart
+    # themselves. A form or multipart body elsewhere is a 415 before anything is parsed.
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     # drf-spectacular's AutoSchema, plus each operation's 429 and rate limit.
     "DEFAULT_SCHEMA_CLASS": "core.api.openapi.RateLimitedAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
@@ -374,6 +376,58 @@ IMPORT_TEXT_MAX_LENGTH = env.int("IMPORT_TEXT_MAX_LENGTH", default=1000)
 IMPORT_CSV_MAX_BYTES = env.int("IMPORT_CSV_MAX_BYTES", default=MAX_UPLOAD_BYTES)
 # Parallel storage requests when an import moves audio objects (S3 server-side copies).
 IMPORT_STORAGE_CONCURRENCY = env.int("IMPORT_STORAGE_CONCURRENCY", default=16)
+# CSV imports up to this many rows answer at once (200); larger ones run as a job (202).
+IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=500)
+
+# --- Background jobs (Celery) -------------------------------------------------
+# Redis in production and CI; without any, a folder on disk (kombu's filesystem transport),
+# so `make run` runs jobs with no server at all. Job state lives in jobs.Job, not in Celery.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / ".celery-broker")))
+    _BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_BROKER_DIR), "data_folder_out": str(_BROKER_DIR),
+                                       "control_folder": str(_BROKER_DIR / "control"), "store_processed": False}
+else:
+    # An unacknowledged task (its whole worker lost) is delivered again after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("JOB_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "englishapp"
+# Acknowledged only when done, and put back when the worker process dies mid-task: a job
+# survives a killed worker (jobs.services: a job may run again, never after it ended).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# How many times a job may start (each lost worker is one) before it is failed.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+
+
+def _schedule(name: str, default: str) -> crontab | None:
+    """A crontab line ("minute hour day-of-month month day-of-week") from the environment; empty: off."""
+    line = env.str(name, default=default).strip()
+    if not line:
+        return None
+    minute, hour, day_of_month, month_of_year, day_of_week = line.split()
+    return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
+                   day_of_week=day_of_week)
+
+
+# Celery beat (UTC). Each runs as a job (jobs.Job, visible in the admin) and is safe to run again.
+_SCHEDULES = {
+    "cleanup-uploads": ("imports.cleanup_uploads", _schedule("SCHEDULE_CLEANUP_UPLOADS", "17 * * * *")),
+    "purge-sessions": ("accounts.purge_sessions", _schedule("SCHEDULE_PURGE_SESSIONS", "23 3 * * *")),
+    "purge-session-keys": ("game.purge_session_keys", _schedule("SCHEDULE_PURGE_SESSION_KEYS", "37 3 * * *")),
+    "purge-audit-log": ("audit.purge_audit_log", _schedule("SCHEDULE_PURGE_AUDIT_LOG", "47 3 * * *")),
+    "sweep-audio": ("content.sweep_audio", _schedule("SCHEDULE_SWEEP_AUDIO", "7 4 * * *")),
+}
+CELERY_BEAT_SCHEDULE = {name: {"task": task, "schedule": when} for name, (task, when) in _SCHEDULES.items() if when}
+# `sweep_audio` deletes stored audio no speech points at once it is this old: longer than the
+# longest import, whose copies are unreferenced until its transaction commits.
+AUDIO_SWEEP_MIN_AGE_SECONDS = env.int("AUDIO_SWEEP_MIN_AGE_SECONDS", default=24 * 3600)
+# `purge_audit_log` deletes audit rows older than this many days; 0 (or empty) keeps them forever.
+AUDIT_RETENTION_DAYS = int(env.str("AUDIT_RETENTION_DAYS", default="365") or 0)
 
 # --- hardening --------------------------------------------------------------
 # Rate limits per `rate_limit_scope` of the API views (config/ratelimit.py). "N/P": at most N

@@ -16,6 +16,7 @@ api_v1 = [
 urlpatterns = [
     path("health", health.liveness, name="health"),
     path("health/ready", health.readiness, name="health-ready"),
+    path("health/", include("jobs.urls")),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/login/", limit_admin_login(admin.site.login)),
     path("admin/", admin.site.urls),

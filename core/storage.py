@@ -24,8 +24,10 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -332,6 +334,54 @@ def list_keys(prefix: str) -> list[str]:
         return _local_keys(prefix)
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable() from exc
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str
+    modified: datetime  # aware: S3's LastModified, or the local file's mtime
+
+
+def list_objects(prefix: str) -> Iterator[StoredObject]:
+    """Every object under `prefix` (a "folder" ending in /) with its last-modified time, lazily.
+
+    For walks over the whole storage: S3 is asked one page (1000 keys) at a time and local
+    folders are read entry by entry, so a million objects never sit in memory at once. The
+    order is the storage's own. `StorageUnavailable` if the storage cannot say, also part-way.
+    """
+    try:
+        if is_s3():
+            pages = s3_client().get_paginator("list_objects_v2").paginate(
+                Bucket=default_storage.bucket_name, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"], item["LastModified"])
+        else:
+            yield from _local_objects(prefix)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable() from exc
+
+
+def _local_objects(prefix: str) -> Iterator[StoredObject]:
+    folder = prefix.rstrip("/")
+    pending = [(default_storage.path(folder), folder)]
+    while pending:
+        path, key_folder = pending.pop()
+        try:
+            # One folder open at a time: subfolders wait in `pending` until this one is read.
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    key = f"{key_folder}/{entry.name}" if key_folder else entry.name
+                    try:
+                        # Not followed: a link is nothing this storage wrote, and a looping one never ends.
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append((entry.path, key))
+                        elif entry.is_file(follow_symlinks=False):
+                            yield StoredObject(key, datetime.fromtimestamp(entry.stat().st_mtime, tz=UTC))
+                    except FileNotFoundError:
+                        continue  # deleted since the folder was read
+        except FileNotFoundError:
+            continue  # no such folder (or removed meanwhile): nothing stored there
 
 
 def delete_prefix(prefix: str, *, keep: Callable[[list[str]], Iterable[str]] | None = None) -> int:

@@ -36,6 +36,9 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
+    if settings.CELERY_BROKER_URL == settings.CACHES["default"].get("LOCATION"):
+        raise pytest.UsageError("CELERY_BROKER_URL is the cache's Redis database, which every test empties: "
+                                "give the broker another one (e.g. redis://127.0.0.1:6379/14).")
     if not REQUIRE_SERVICES:
         return
     problems = []

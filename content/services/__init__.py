@@ -6,7 +6,7 @@ cache rolls the write back instead of leaving stale practice sets behind. Other 
 the seed) create speeches and tags only through these functions.
 """
 
-from content.services.audio import delete_batch_audio, validate_audio_upload
+from content.services.audio import SweepResult, delete_batch_audio, sweep_unreferenced_audio, validate_audio_upload
 from content.services.bulk import CreatedSpeeches, NewSpeech, create_speeches
 from content.services.caches import invalidate_content_caches
 from content.services.csv_plan import SpeechCsvPlan, plan_speech_csv
@@ -25,9 +25,9 @@ from content.services.speeches import (
 from content.services.tags import UNCHANGED, create_tag, delete_tag, ensure_tags, update_tag
 
 __all__ = [
-    "UNCHANGED", "CreatedSpeeches", "NewSpeech", "SpeechChanges", "SpeechCsvPlan", "SpeechInput",
+    "UNCHANGED", "CreatedSpeeches", "NewSpeech", "SpeechChanges", "SpeechCsvPlan", "SpeechInput", "SweepResult",
     "add_tag_to_speeches", "archive_speech", "archive_speeches", "create_speech", "create_speeches", "create_tag",
     "delete_batch_audio", "delete_tag", "ensure_tags", "invalidate_content_caches", "plan_speech_csv",
-    "remove_tag_from_speeches", "restore_speeches", "set_level_of_speeches", "update_speech", "update_tag",
-    "validate_audio_upload",
+    "remove_tag_from_speeches", "restore_speeches", "set_level_of_speeches", "sweep_unreferenced_audio",
+    "update_speech", "update_tag", "validate_audio_upload",
 ]

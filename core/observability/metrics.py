@@ -18,7 +18,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
-from prometheus_client import Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from core.exceptions import error_body
 from core.http.client_ip import address_in, client_ip
@@ -107,10 +107,29 @@ def _may_scrape(request) -> bool:
     return address_in(client_ip(request), settings.METRICS_ALLOWED_IPS)
 
 
+_SCRAPE_TIME_COLLECTORS: list = []
+
+
+def add_scrape_time_collector(collector) -> None:
+    """A collector read at each scrape (counts from the database, say): apps add theirs at start-up.
+
+    Needed beside the process registry because with several workers (multiprocess mode) a
+    scrape reads only the workers' metric files, not any in-process collector.
+    """
+    if collector not in _SCRAPE_TIME_COLLECTORS:
+        _SCRAPE_TIME_COLLECTORS.append(collector)
+
+
 @never_cache
 @require_GET
 def metrics_view(request):
     """Prometheus exposition, for allowed addresses or the bearer token only."""
     if not _may_scrape(request):
         return JsonResponse(error_body("permission_denied", "Metrics are not available to this client."), status=403)
-    return ExportToDjangoView(request)
+    response = ExportToDjangoView(request)
+    if _SCRAPE_TIME_COLLECTORS:
+        registry = CollectorRegistry(auto_describe=True)
+        for collector in _SCRAPE_TIME_COLLECTORS:
+            registry.register(collector)
+        response.content = response.content + generate_latest(registry)
+    return response

@@ -1,6 +1,7 @@
 """Every write and business rule of the imports app (split by topic, re-exported here)."""
 
 from imports.services.csv_import import ImportResult, import_csv, read_csv_upload
+from imports.services.csv_jobs import IMPORT_JOB_KIND, start_csv_import
 from imports.services.directory import import_directory
 from imports.services.uploads import (
     UploadResult,
@@ -12,6 +13,7 @@ from imports.services.uploads import (
 from imports.services.wizard import import_staged_csv, stage_csv
 
 __all__ = [
-    "ImportResult", "UploadResult", "clean_filename", "cleanup_expired_sessions", "delete_upload_session",
-    "import_csv", "import_directory", "import_staged_csv", "read_csv_upload", "stage_csv", "upload_audio_files",
+    "IMPORT_JOB_KIND", "ImportResult", "UploadResult", "clean_filename", "cleanup_expired_sessions",
+    "delete_upload_session", "import_csv", "import_directory", "import_staged_csv", "read_csv_upload",
+    "stage_csv", "start_csv_import", "upload_audio_files",
 ]

@@ -17,10 +17,12 @@ from django.core.files import File
 from content.services import plan_speech_csv
 from core import storage
 from imports.services.csv_import import ImportResult, import_csv
+from imports.services.csv_jobs import queue_csv_import
 from imports.services.uploads import check_audio_file, clean_filename, raise_file_problems, upload_audio_files
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from jobs.models import Job
 
 UPLOAD_BATCH = 500
 
@@ -42,8 +44,11 @@ def _check_folder_files(paths: list[Path]) -> None:
 
 
 def import_directory(*, actor: User | None, audio_dir: Path, csv_data: bytes, csv_name: str = "", dry_run: bool = False,
-                     progress: ProgressFactory | None = None) -> ImportResult:
-    """Import the CSV with audio from `audio_dir`. `progress(label, total)` returns a step callback."""
+                     progress: ProgressFactory | None = None, as_job: bool = False) -> ImportResult | Job:
+    """Import the CSV with audio from `audio_dir`. `progress(label, total)` returns a step callback.
+
+    With `as_job` the files are uploaded here and the speeches created by a worker (the Job).
+    """
     available = _folder_files(audio_dir)
     plan = plan_speech_csv(csv_data=csv_data, available_files=set(available))
     referenced = [available[row.audio_filename] for row in plan.rows]
@@ -61,6 +66,9 @@ def import_directory(*, actor: User | None, audio_dir: Path, csv_data: bytes, cs
             uploaded = upload_audio_files(actor=actor, files=contents, session_id=session_id, progress=step)
         session_id = uploaded.session.id
 
+    if as_job:
+        return queue_csv_import(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
+                                source="command", rows=len(plan.rows))
     step = progress("Creating speeches", len(plan.rows)) if progress else None
     return import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
                       source="command", progress=step)

@@ -1,4 +1,7 @@
+import os
+
 import pytest
+from django.db import connection
 
 from tests.faults.redis_server import RedisServer
 
@@ -15,3 +18,13 @@ def own_redis(settings):
     server.resume()  # a paused server would not stop
     settings.CACHES = shared  # the suite's own teardown clears the cache it uses
     server.stop()
+
+
+@pytest.fixture
+def postgres():
+    """For tests whose second process (gunicorn, a Celery worker) must see the test's rows."""
+    if connection.vendor != "postgresql":
+        reason = "a second process needs a shared database: run with DATABASE_URL=postgres://..."
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)

@@ -1,4 +1,7 @@
-"""gunicorn serving config.wsgi in a process of its own, as the image starts it, for fault tests."""
+"""gunicorn serving config.wsgi in a process of its own, as the image starts it, for fault tests.
+
+A second process shares the test database only on PostgreSQL: see the `postgres` fixture.
+"""
 
 import os
 import re
@@ -7,9 +10,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.db import connection
 
 from tests.faults.redis_server import free_port
 
@@ -70,3 +75,10 @@ def start_gunicorn(tmp_path: Path, **env: str) -> GunicornServer:
              "--no-control-socket"],  # one per user otherwise, shared with any other gunicorn running
             cwd=settings.BASE_DIR, env=full_env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     return GunicornServer(process, log, f"http://127.0.0.1:{port}")
+
+
+def database_url() -> str:
+    """The test database (not the one DATABASE_URL names), for a process of its own to use."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"

@@ -19,78 +19,33 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 import requests
-from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from content.models import Level, Speech
-from core import storage
 from imports.models import UploadSession
-from imports.services import upload_audio_files
 from tests.accounts.factories import StaffUserFactory
 from tests.conftest import bearer
-from tests.faults.gunicorn_server import GunicornServer, start_gunicorn
-from tests.imports.helpers import CSV_URL, csv_bytes, stored_keys, unreferenced_audio, wav_bytes
+from tests.faults.gunicorn_server import GunicornServer, database_url, start_gunicorn
+from tests.faults.import_helpers import FILES, level_copies, session_of_many_files, storage_env
+from tests.imports.helpers import CSV_URL, stored_keys, unreferenced_audio
 
-# Enough that copying takes a while on either storage (about a second), so the test sees it happen.
-FILES = 1500
 # Copies seen before the kill: well into the copying, far from its end.
 KILL_AFTER = 50
 
 
 @pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        reason = "a second process needs a shared database: run with DATABASE_URL=postgres://..."
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict  # the test database, not the one DATABASE_URL names
-    credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
-
-
-def _storage_env() -> dict[str, str]:
-    if not storage.is_s3():
-        return {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "AWS_STORAGE_BUCKET_NAME": ""}
-    options = settings.STORAGES["default"]["OPTIONS"]
-    return {"AWS_STORAGE_BUCKET_NAME": options["bucket_name"], "AWS_S3_ENDPOINT_URL": options["endpoint_url"],
-            "AWS_ACCESS_KEY_ID": options["access_key"], "AWS_SECRET_ACCESS_KEY": options["secret_key"],
-            "AWS_S3_REGION_NAME": options["region_name"]}
-
-
-@pytest.fixture
 def gunicorn(postgres, any_storage, tmp_path) -> Iterator[GunicornServer]:
     """gunicorn with one worker, on the test database and the test's storage (local, or the S3 server)."""
-    server = start_gunicorn(tmp_path, DATABASE_URL=_database_url(), **_storage_env())
+    # The request itself imports (no job), so killing the web worker interrupts the copying.
+    server = start_gunicorn(tmp_path, DATABASE_URL=database_url(), IMPORT_SYNC_MAX_ROWS=str(FILES), **storage_env())
     try:
         yield server
     finally:
         server.stop()
-
-
-def _session_of_many_files(actor) -> tuple[UploadSession, bytes]:
-    files = [SimpleUploadedFile(f"clip_{n:04}.wav", wav_bytes(frames=8, tone=200 + n % 500), content_type="audio/wav")
-             for n in range(FILES)]
-    session = upload_audio_files(actor=actor, files=files).session
-    levels = Level.values
-    csv_data = csv_bytes([{"audio_filename": f"clip_{n:04}.wav", "text": f"Sentence {n}", "level": levels[n % 5]}
-                          for n in range(FILES)])
-    return session, csv_data
-
-
-def _copies() -> set[str]:
-    """What is stored in the level folders, wherever an import put it there."""
-    return {key for level in Level.values for key in stored_keys(f"audio/{level}/")}
 
 
 def _post_import(server: GunicornServer, authorization: str, session: UploadSession,
@@ -113,7 +68,7 @@ def _kill_while_copying(server: GunicornServer, authorization: str, session: Upl
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
-    while len(_copies()) < KILL_AFTER:
+    while len(level_copies()) < KILL_AFTER:
         assert time.monotonic() < deadline and thread.is_alive(), f"no copies appeared; the import answered {answers}"
         time.sleep(0.01)
     os.kill(worker, signal.SIGKILL)
@@ -122,7 +77,7 @@ def _kill_while_copying(server: GunicornServer, authorization: str, session: Upl
         f"the import was not interrupted ({answers}): it needs more files to copy")
     # A copy the storage was still doing when the worker died may land a moment later.
     seen: set[str] = set()
-    while (now := _copies()) != seen:
+    while (now := level_copies()) != seen:
         seen = now
         time.sleep(0.5)
 
@@ -132,13 +87,13 @@ def _kill_while_copying(server: GunicornServer, authorization: str, session: Upl
 def test_a_worker_killed_while_an_import_copies_leaves_nothing_behind(gunicorn, then):
     staff = StaffUserFactory()
     authorization = bearer(staff)["HTTP_AUTHORIZATION"]
-    session, csv_data = _session_of_many_files(staff)
+    session, csv_data = session_of_many_files(staff)
     originals = stored_keys(session.storage_prefix)
     batch_folders = tuple(f"audio/{level}/{session.id.hex}/" for level in Level.values)
 
     _kill_while_copying(gunicorn, authorization, session, csv_data)
 
-    left = _copies()
+    left = level_copies()
     assert not Speech.objects.exists()
     session.refresh_from_db()
     assert session.state == UploadSession.State.OPEN

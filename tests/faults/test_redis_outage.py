@@ -101,9 +101,10 @@ def test_with_redis_down_sign_in_lockout_still_counts_in_the_process(own_redis, 
     user = UserFactory()
     own_redis.stop()
 
-    statuses = [client.post(LOGIN, {"email": user.email, "password": "wrong-password"}).status_code
-                for _ in range(4)]
-    right_password = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    statuses = [client.post(LOGIN, {"email": user.email, "password": "wrong-password"},
+                            content_type="application/json").status_code for _ in range(4)]
+    right_password = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD},
+                                 content_type="application/json")
 
     assert statuses == [401, 401, 401, 429]
     assert right_password.status_code == 429

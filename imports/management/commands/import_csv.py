@@ -10,6 +10,7 @@ from tqdm import tqdm
 from core.exceptions import DomainError
 from core.http.context import command_context
 from imports.services import import_directory, read_csv_upload
+from jobs.models import Job
 
 
 class Command(BaseCommand):
@@ -21,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--csv", required=True, type=Path, help="The CSV file.")
         parser.add_argument("--dry-run", action="store_true", help="Check everything and report; write nothing.")
         parser.add_argument("--user", default="", help="Email of the staff member the import is recorded for.")
+        parser.add_argument("--async", dest="as_job", action="store_true",
+                            help="Upload the files here, then let a worker create the speeches (a job); "
+                                 "prints the job to follow.")
 
-    def handle(self, *args, audio_dir: Path, csv: Path, dry_run: bool, user: str, **options):
+    def handle(self, *args, audio_dir: Path, csv: Path, dry_run: bool, user: str, as_job: bool, **options):
         if not audio_dir.is_dir():
             raise CommandError(f"{audio_dir} is not a folder.")
         if not csv.is_file():
@@ -40,7 +44,8 @@ class Command(BaseCommand):
                 with csv.open("rb") as handle:
                     csv_data = read_csv_upload(handle)
                 result = import_directory(actor=actor, audio_dir=audio_dir, csv_data=csv_data,
-                                          csv_name=csv.name, dry_run=dry_run, progress=progress)
+                                          csv_name=csv.name, dry_run=dry_run, progress=progress,
+                                          as_job=as_job and not dry_run)
         except DomainError as exc:
             for item in exc.errors if isinstance(exc.errors, list) else []:
                 where = f"row {item['row']}" if "row" in item else item.get("filename", "")
@@ -50,6 +55,11 @@ class Command(BaseCommand):
             for bar in bars:
                 bar.close()
 
+        if isinstance(result, Job):
+            self.stdout.write(self.style.SUCCESS(
+                f"Queued import job {result.id} for {result.total} row(s); follow it in the admin "
+                f"(Background jobs) or at /api/v1/admin/import/jobs/{result.id}."))
+            return
         plan = result.plan
         tags = f" and {len(plan.new_tags)} new tag(s) ({', '.join(plan.new_tags)})" if plan.new_tags else ""
         if dry_run:
