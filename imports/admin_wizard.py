@@ -1,22 +1,33 @@
 """The "Import audio + CSV" wizard of Django Admin: upload audio, check the CSV, confirm.
 
 Views only: every rule lives in `imports.services`. Domain errors become admin messages
-or the row report, never an error page.
+or the row report, never an error page (the batch upload of step 1 answers JSON instead).
 """
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
 from content.exceptions import CsvRowsInvalid
-from core.exceptions import DomainError
+from core.exceptions import DomainError, error_body
 from imports import selectors, services
 from imports.forms import AudioUploadForm, CsvUploadForm
 from imports.models import UploadSession
+from imports.services import UploadResult
 
 PREVIEW_ROWS = 200
 REPORT_ROWS = 1000
+
+# The step-1 script sends a selection in batches of at most this many files or bytes (a
+# single larger file goes alone): small enough that one request's upload and storing stay
+# well inside the server's request timeout, large enough that 2000 clips take ~40 requests.
+BATCH_FILES = 50
+BATCH_BYTES = 20 * 1024 * 1024
+# The batches are posted to the wizard's own URL with this query parameter: the view is
+# then the staff-only, CSRF-protected admin view the wizard already is, without a new route.
+BATCH_PARAMETER = "batch"
 
 
 def _context(model_admin, request, title: str, **extra) -> dict:
@@ -36,7 +47,14 @@ def _open_session(request, session_id) -> UploadSession | None:
 
 
 def upload_audio_view(model_admin, request):
-    """Step 1: many audio files at once, into a new session or (`?session=`) an open one."""
+    """Step 1: many audio files at once, into a new session or (`?session=`) an open one.
+
+    With JavaScript the page sends the files itself, in batches, to `upload_batch_view`;
+    this form post is the way without it. Either way the good files of a selection are
+    kept and the refused ones listed.
+    """
+    if BATCH_PARAMETER in request.GET:
+        return upload_batch_view(model_admin, request)
     session_id = request.GET.get("session") or request.POST.get("session") or ""
     session = _open_session(request, session_id) if session_id else None
     if session_id and session is None:
@@ -46,17 +64,63 @@ def upload_audio_view(model_admin, request):
     if request.method == "POST" and form.is_valid():
         try:
             result = services.upload_audio_files(actor=request.user, files=form.cleaned_data["files"],
-                                                 session_id=session.id if session else None)
+                                                 session_id=session.id if session else None, keep_accepted=True)
         except DomainError as exc:
             messages.error(request, f"Nothing was uploaded. {exc.detail}")
             file_errors = exc.errors if isinstance(exc.errors, list) else []
         else:
-            messages.success(request, f"{len(result.files)} audio file(s) uploaded. Now upload the CSV.")
-            return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[result.session.id]))
+            file_errors = result.refused
+            if not result.files:
+                messages.error(request, f"Nothing was uploaded: {len(file_errors)} file(s) refused, listed below.")
+            elif file_errors:
+                # Back to step 1 in the same session, so the corrected files can join the good ones.
+                session = result.session
+                form = AudioUploadForm()
+                messages.warning(request, f"{len(result.files)} audio file(s) uploaded; {len(file_errors)} refused, "
+                                          "listed below. Add the corrected files, or go on to the CSV.")
+            else:
+                messages.success(request, f"{len(result.files)} audio file(s) uploaded. Now upload the CSV.")
+                return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[result.session.id]))
     return TemplateResponse(request, "admin/imports/upload_audio.html", _context(
         model_admin, request, "Import audio + CSV: 1. Upload audio files", step=1,
         form=form, session=session, file_errors=file_errors,
+        batch_url=f"{reverse('admin:imports_uploadsession_wizard')}?{BATCH_PARAMETER}=1",
+        batch_files=BATCH_FILES, batch_bytes=BATCH_BYTES, max_file_bytes=settings.MAX_UPLOAD_BYTES,
+        csrf_cookie_name=settings.CSRF_COOKIE_NAME,
     ))
+
+
+def upload_batch_view(model_admin, request):
+    """Step 1 with JavaScript: one batch of the editor's selection, answered in JSON.
+
+    The first batch opens the session (unless the page was opened for one); the script
+    sends its id with every following batch. 200 lists what was accepted and what refused;
+    a problem with the whole batch (no files, session expired or imported, storage down)
+    is the error shape with its status, and nothing of that batch is kept.
+    """
+    if request.method != "POST":
+        return JsonResponse(error_body("method_not_allowed", "POST a batch of audio files."), status=405)
+    form = AudioUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return JsonResponse(error_body("invalid_batch", "Send at least one audio file in the `files` field.",
+                                       {name: list(problems) for name, problems in form.errors.items()}), status=400)
+    try:
+        result = services.upload_audio_files(actor=request.user, files=form.cleaned_data["files"],
+                                             session_id=request.POST.get("session") or None, keep_accepted=True)
+    except DomainError as exc:
+        return JsonResponse(error_body(exc.code, exc.detail, exc.errors), status=exc.status_code)
+    return JsonResponse(_batch_answer(result))
+
+
+def _batch_answer(result: UploadResult) -> dict:
+    session = result.session
+    return {
+        "session_id": str(session.id) if session else None,
+        "next_url": reverse("admin:imports_uploadsession_csv", args=[session.id]) if session else None,
+        "accepted": [{"filename": upload.original_filename, "stored_name": upload.stored_name,
+                      "size_bytes": upload.size_bytes} for upload in result.files],
+        "refused": result.refused,
+    }
 
 
 def upload_csv_view(model_admin, request, session_id):

@@ -6,7 +6,7 @@ import logging
 import unicodedata
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -42,8 +42,15 @@ class CheckedFile:
 
 @dataclass
 class UploadResult:
-    session: UploadSession
+    """The stored files and their session; with `keep_accepted`, also every refused file.
+
+    `session` is None only when `keep_accepted` refused every file of a call that named no
+    session: an empty session would be one more thing to expire.
+    """
+
+    session: UploadSession | None
     files: list[UploadedFile]
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 def clean_filename(name: str) -> str:
@@ -89,8 +96,8 @@ def raise_file_problems(problems: list[tuple[str, str, str]]) -> None:
         raise InvalidAudioFile(f"Not accepted (only MP3, WAV and M4A files): {names}.", errors=invalid)
 
 
-def check_audio_files(files: Sequence[File]) -> list[CheckedFile]:
-    """Check every file before any is stored; one error lists every bad file."""
+def sort_audio_files(files: Sequence[File]) -> tuple[list[CheckedFile], list[tuple[str, str, str]]]:
+    """The acceptable files, and (filename, kind, message) for each refused one; nothing is stored."""
     if not files:
         raise NoFilesUploaded()
     checked: list[CheckedFile] = []
@@ -101,8 +108,7 @@ def check_audio_files(files: Sequence[File]) -> list[CheckedFile]:
             problems.append((str(content.name or ""), kind, message))
         else:
             checked.append(item)
-    raise_file_problems(problems)
-    return checked
+    return checked, problems
 
 
 def _unique_name(name: str, taken: set[str]) -> str:
@@ -116,21 +122,31 @@ def _unique_name(name: str, taken: set[str]) -> str:
 
 
 def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id: uuid.UUID | str | None = None,
-                       progress: storage.Progress = None) -> UploadResult:
+                       progress: storage.Progress = None, keep_accepted: bool = False) -> UploadResult:
     """Store audio files in a new upload session, or add them to an open one.
 
     Any staff member may add to any open session (editors share the work of a large
     import). Every file is checked before the first is stored; if storing fails
     half-way, the files of this call already stored are deleted again.
+
+    By default one refused file refuses the call (the API's documented contract). With
+    `keep_accepted` (the admin wizard, which sends a large selection in batches) the good
+    files are stored and the refused ones come back in `UploadResult.refused` as
+    `{"filename", "error"}`; a storage failure still stores nothing of the call.
     """
-    checked = check_audio_files(files)
+    checked, problems = sort_audio_files(files)
+    if not keep_accepted:
+        raise_file_problems(problems)
+    refused = [{"filename": name, "error": message} for name, _kind, message in problems]
+    if not checked:
+        # Nothing to store: the session named (if any) must still be usable, so that the
+        # caller hears "expired" now rather than on its next batch.
+        return UploadResult(session=_open_session(session_id) if session_id else None, files=[], refused=refused)
     stored_keys: list[str] = []
     try:
         with transaction.atomic():
             if session_id:
-                session = live_upload_session(session_id, for_update=True)
-                if session.state != UploadSession.State.OPEN:
-                    raise UploadSessionClosed()
+                session = _open_session(session_id, for_update=True)
             else:
                 session = UploadSession.objects.create(
                     created_by=actor if actor is not None and actor.pk else None,
@@ -151,13 +167,22 @@ def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id:
                              storage_key=key, size_bytes=item.size, format=item.format)
                 for name, key, item in zip(names, stored_keys, checked, strict=True)
             ])
-            audit.record("import.audio_uploaded", session,
-                         {"files": len(uploaded), "bytes": sum(item.size for item in checked)}, actor=actor)
+            changes = {"files": len(uploaded), "bytes": sum(item.size for item in checked)}
+            if refused:
+                changes["refused"] = len(refused)
+            audit.record("import.audio_uploaded", session, changes, actor=actor)
     except BaseException:
         storage.delete_quietly(stored_keys)
         raise
     metrics.record_import(kind="audio", outcome="ok")
-    return UploadResult(session=session, files=uploaded)
+    return UploadResult(session=session, files=uploaded, refused=refused)
+
+
+def _open_session(session_id: uuid.UUID | str, *, for_update: bool = False) -> UploadSession:
+    session = live_upload_session(session_id, for_update=for_update)
+    if session.state != UploadSession.State.OPEN:
+        raise UploadSessionClosed()
+    return session
 
 
 def delete_upload_session(session_id: uuid.UUID) -> int | None:

@@ -1,16 +1,20 @@
 """The "Import audio + CSV" wizard in Django Admin, driven like an editor would."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditLog
 from content.models import Speech, Tag
+from core import storage
 from imports.models import UploadSession
 from tests.imports.helpers import csv_bytes, csv_file, stored_keys, wav_file
 
@@ -25,6 +29,18 @@ def csv_step(session_id) -> str:
 
 def confirm_step(session_id) -> str:
     return reverse("admin:imports_uploadsession_confirm", args=[session_id])
+
+
+def batch_url() -> str:
+    """Where the step-1 script posts its batches: the wizard's own URL, marked as a batch."""
+    return f"{WIZARD}?batch=1"
+
+
+def send_batch(client, files, session_id=None, **extra):
+    data = {"files": files}
+    if session_id:
+        data["session"] = str(session_id)
+    return client.post(batch_url(), data, HTTP_ACCEPT="application/json", **extra)
 
 
 @pytest.fixture
@@ -114,12 +130,31 @@ def test_unreadable_csv_is_a_message_not_an_error_page(editor):
     assert any("not UTF-8" in message for message in messages_of(page))
 
 
-def test_refused_audio_file_is_explained_and_nothing_is_uploaded(editor):
+def test_plain_form_keeps_the_good_files_and_lists_the_refused_ones(editor, any_storage):
     page = editor.post(WIZARD, {"files": [wav_file("ok.wav"), SimpleUploadedFile("notes.mp3", b"hello")]})
 
     assert page.status_code == 200
+    html = page.content.decode()
+    assert "1 file refused" in html and "<td>notes.mp3</td>" in html
+    session = UploadSession.objects.get()
+    assert list(session.files.values_list("stored_name", flat=True)) == ["ok.wav"]
+    assert stored_keys("audio/uploads/") == {f"{session.storage_prefix}ok.wav"}
+    assert any("1 audio file(s) uploaded; 1 refused" in message for message in messages_of(page))
+    # The page is now for that session: the corrected file joins the good one.
+    assert f'name="session" value="{session.id}"' in html
+
+    again = editor.post(WIZARD, {"files": [wav_file("notes.wav")], "session": str(session.id)})
+
+    assert again.status_code == 302 and again["Location"] == csv_step(session.id)
+    assert sorted(session.files.values_list("stored_name", flat=True)) == ["notes.wav", "ok.wav"]
+
+
+def test_plain_form_with_only_refused_files_uploads_nothing(editor):
+    page = editor.post(WIZARD, {"files": [SimpleUploadedFile("notes.mp3", b"hello")]})
+
+    assert page.status_code == 200
     assert "notes.mp3" in page.content.decode()
-    assert any(message.startswith("Nothing was uploaded.") for message in messages_of(page))
+    assert any(message.startswith("Nothing was uploaded") for message in messages_of(page))
     assert not UploadSession.objects.exists()
     assert stored_keys() == set()
 
@@ -199,3 +234,142 @@ def test_sessions_and_files_are_listed_read_only(editor):
     assert detail.status_code == 200 and b"listed.wav" in detail.content
     assert editor.get(reverse("admin:imports_uploadsession_add")).status_code == 403
     assert editor.post(reverse("admin:imports_uploadsession_delete", args=[session.id])).status_code == 403
+
+
+# --- Step 1 with JavaScript: the page sends the selection in batches ------------------------------
+
+
+def test_step_one_loads_the_batch_script_from_our_static_files_and_nothing_inline(editor):
+    page = editor.get(WIZARD)
+
+    html = page.content.decode()
+    assert '<script src="/static/imports/upload_batches.js" defer></script>' in html
+    assert finders.find("imports/upload_batches.js")
+    # The CSP allows scripts from 'self' only: no inline script and no inline handler on the page.
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert not re.search(r"\son[a-z]+=", html)
+    assert f'data-url="{batch_url()}"' in html.replace("&amp;", "&")
+    assert 'id="batch-folder" webkitdirectory multiple' in html
+    assert 'id="batch-overall"' in html and 'id="batch-current"' in html
+
+
+def test_batches_go_into_the_session_of_the_first_and_answer_json(editor):
+    first = send_batch(editor, [wav_file("a.wav"), wav_file("b.wav")])
+
+    assert first.status_code == 200 and first["Content-Type"] == "application/json"
+    body = first.json()
+    session = UploadSession.objects.get()
+    assert body["session_id"] == str(session.id)
+    assert body["next_url"] == csv_step(session.id)
+    assert [item["stored_name"] for item in body["accepted"]] == ["a.wav", "b.wav"]
+    assert body["refused"] == []
+
+    second = send_batch(editor, [wav_file("a.wav"), wav_file("c.wav")], session_id=session.id)
+
+    assert second.status_code == 200
+    assert second.json()["session_id"] == str(session.id)
+    assert [(item["filename"], item["stored_name"]) for item in second.json()["accepted"]] == [
+        ("a.wav", "a_1.wav"), ("c.wav", "c.wav")]
+    assert UploadSession.objects.count() == 1
+    assert sorted(session.files.values_list("stored_name", flat=True)) == ["a.wav", "a_1.wav", "b.wav", "c.wav"]
+
+
+def test_a_batch_keeps_its_good_files_and_lists_the_refused_ones(editor, settings, any_storage):
+    settings.MAX_UPLOAD_BYTES = 2000
+    files = [wav_file("good.wav"), SimpleUploadedFile("notes.mp3", b"hello"), wav_file("long.wav", frames=4000),
+             wav_file("also-good.wav")]
+
+    answer = send_batch(editor, files)
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [item["filename"] for item in body["accepted"]] == ["good.wav", "also-good.wav"]
+    assert [item["filename"] for item in body["refused"]] == ["notes.mp3", "long.wav"]
+    assert all(item["error"] for item in body["refused"])
+    assert "limit is 2000 bytes" in body["refused"][1]["error"]
+    session = UploadSession.objects.get()
+    assert sorted(session.files.values_list("stored_name", flat=True)) == ["also-good.wav", "good.wav"]
+    assert stored_keys("audio/uploads/") == {f"{session.storage_prefix}good.wav",
+                                             f"{session.storage_prefix}also-good.wav"}
+    assert AuditLog.objects.get(action="import.audio_uploaded").changes["refused"] == 2
+
+
+def test_a_batch_of_refused_files_only_opens_no_session(editor):
+    answer = send_batch(editor, [SimpleUploadedFile("notes.mp3", b"hello")])
+
+    assert answer.status_code == 200
+    assert answer.json() == {"session_id": None, "next_url": None, "accepted": [],
+                             "refused": [{"filename": "notes.mp3", "error": answer.json()["refused"][0]["error"]}]}
+    assert not UploadSession.objects.exists()
+    assert stored_keys() == set()
+
+
+def test_a_batch_for_an_expired_or_imported_session_is_the_error_shape_and_keeps_nothing(editor):
+    send_batch(editor, [wav_file("a.wav")])
+    session = UploadSession.objects.get()
+    UploadSession.objects.update(state=UploadSession.State.IMPORTED)
+
+    closed = send_batch(editor, [wav_file("b.wav")], session_id=session.id)
+
+    assert closed.status_code == 409 and closed.json()["code"] == "upload_session_imported"
+    UploadSession.objects.update(state=UploadSession.State.OPEN, expires_at=timezone.now() - timedelta(seconds=1))
+
+    expired = send_batch(editor, [wav_file("b.wav")], session_id=session.id)
+
+    assert expired.status_code == 404 and expired.json()["code"] == "upload_session_not_found"
+    assert list(session.files.values_list("stored_name", flat=True)) == ["a.wav"]
+    assert stored_keys("audio/uploads/") == {f"{session.storage_prefix}a.wav"}
+
+
+def test_a_batch_without_files_is_400_and_only_post_is_allowed(editor):
+    empty = editor.post(batch_url(), {}, HTTP_ACCEPT="application/json")
+    fetched = editor.get(batch_url())
+
+    assert empty.status_code == 400 and empty.json()["code"] == "no_files"
+    assert fetched.status_code == 405 and fetched.json()["code"] == "method_not_allowed"
+    assert not UploadSession.objects.exists()
+
+
+def test_a_storage_failure_keeps_nothing_of_the_batch(editor, monkeypatch):
+    def broken(*args, **kwargs):
+        raise storage.StorageUnavailable()
+
+    monkeypatch.setattr(storage, "put_many", broken)
+
+    answer = send_batch(editor, [wav_file("a.wav")])
+
+    assert answer.status_code == 503 and answer.json()["code"] == "storage_unavailable"
+    assert not UploadSession.objects.exists()
+
+
+def test_only_importers_get_a_batch_answer(client, editor, user, staff_user, django_user_model):
+    assert send_batch(editor, [wav_file("a.wav")]).status_code == 200
+
+    outsiders = {"anonymous": Client(), "learner": Client(), "staff without the right to add speeches": Client()}
+    outsiders["learner"].force_login(user)
+    outsiders["staff without the right to add speeches"].force_login(
+        django_user_model.objects.create_user("helper@example.com", name="Helper", is_staff=True))
+    answers = {who: send_batch(other, [wav_file("b.wav")]) for who, other in outsiders.items()}
+
+    assert answers["anonymous"].status_code == 302
+    assert answers["anonymous"]["Location"].startswith(reverse("admin:login"))
+    assert answers["learner"].status_code == 302
+    assert answers["staff without the right to add speeches"].status_code == 403
+    assert list(UploadSession.objects.get().files.values_list("stored_name", flat=True)) == ["a.wav"]
+
+
+def test_a_batch_needs_the_csrf_token_in_its_header(staff_user):
+    staff_user.user_permissions.add(*Permission.objects.filter(content_type__app_label="content",
+                                                               codename="add_speech"))
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff_user)
+    token = browser.get(WIZARD).cookies["csrftoken"].value
+
+    forged = send_batch(browser, [wav_file("a.wav")])
+    assert forged.status_code == 403
+    assert not UploadSession.objects.exists()
+
+    sent = send_batch(browser, [wav_file("a.wav")], HTTP_X_CSRFTOKEN=token)
+    assert sent.status_code == 200
+    assert sent.json()["accepted"][0]["stored_name"] == "a.wav"
