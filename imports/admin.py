@@ -80,6 +80,7 @@ class UploadSessionAdmin(_ImportersCanView, admin.ModelAdmin):
             path("import/", wrap(admin_wizard.upload_audio_view), name="imports_uploadsession_wizard"),
             path("<uuid:session_id>/import-csv/", wrap(admin_wizard.upload_csv_view), name="imports_uploadsession_csv"),
             path("<uuid:session_id>/confirm/", wrap(admin_wizard.confirm_view), name="imports_uploadsession_confirm"),
+            path("import/job/<uuid:job_id>/", wrap(admin_wizard.job_view), name="imports_uploadsession_job"),
         ] + super().get_urls()
 
 

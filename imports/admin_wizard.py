@@ -16,6 +16,8 @@ from imports import selectors, services
 from imports.forms import AudioUploadForm, CsvUploadForm
 from imports.models import UploadSession
 from imports.services import UploadResult
+from jobs import selectors as job_selectors
+from jobs.serializers import JobSerializer
 
 PREVIEW_ROWS = 200
 REPORT_ROWS = 1000
@@ -156,19 +158,35 @@ def upload_csv_view(model_admin, request, session_id):
 
 
 def confirm_view(model_admin, request, session_id):
-    """Step 3: import the CSV that was checked and previewed."""
+    """Step 3: start the import of the CSV that was checked and previewed, then follow it."""
     if request.method != "POST":
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[session_id]))
     try:
-        result = services.import_staged_csv(actor=request.user, session_id=session_id)
+        job = services.start_staged_import(actor=request.user, session_id=session_id)
     except DomainError as exc:
         messages.error(request, f"Nothing was imported. {exc.detail}")
         step = "wizard" if exc.status_code == 404 else "csv"
         args = [] if step == "wizard" else [session_id]
         return HttpResponseRedirect(reverse(f"admin:imports_uploadsession_{step}", args=args))
-    messages.success(request, f"Imported {result.success_count} speech(es)"
-                              + (f" and created {len(result.plan.new_tags)} tag(s)." if result.plan.new_tags else "."))
-    return HttpResponseRedirect(_speech_list_url())
+    return HttpResponseRedirect(reverse("admin:imports_uploadsession_job", args=[job.id]))
+
+
+def job_view(model_admin, request, job_id):
+    """The import's progress while a worker runs it (JSON for the page's script), then its report."""
+    try:
+        job = job_selectors.job(job_id=job_id, kind=services.IMPORT_JOB_KIND)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    if request.GET.get("format") == "json":
+        return JsonResponse(JobSerializer(job).data)
+    errors = job.errors if isinstance(job.errors, list) else []
+    return TemplateResponse(request, "admin/imports/job.html", _context(
+        model_admin, request, "Import audio + CSV: importing" if not job.is_finished else "Import audio + CSV: report",
+        step=3, job=job, percent=round(100 * job.done / job.total) if job.total else 0,
+        row_errors=errors[:REPORT_ROWS], hidden_errors=max(0, len(errors) - REPORT_ROWS),
+        speech_list_url=_speech_list_url(), status_url=f"{request.path}?format=json",
+    ))
 
 
 def _speech_list_url() -> str:

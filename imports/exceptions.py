@@ -30,3 +30,8 @@ class InvalidAudioFile(InvalidInput):
 class AudioFileTooLarge(PayloadTooLarge):
     code = "audio_file_too_large"
     detail = "An audio file is larger than the limit."
+
+
+class ImportAlreadyRunning(Conflict):
+    code = "import_running"
+    detail = "This upload session is being imported already; follow that import's progress."

@@ -36,6 +36,14 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        # A file, not SQLite's shared in-memory database: a worker thread (the Celery worker of the
+        # job tests) then waits for a lock instead of failing at once with "table is locked".
+        database.setdefault("TEST", {})["NAME"] = os.path.join(
+            os.environ.get("TMPDIR", "/tmp"), f"englishapp-test-{os.getpid()}.sqlite3")
+        # A throwaway file: no need to wait for the disk on every commit.
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA synchronous=OFF;"
     if settings.CELERY_BROKER_URL == settings.CACHES["default"].get("LOCATION"):
         raise pytest.UsageError("CELERY_BROKER_URL is the cache's Redis database, which every test empties: "
                                 "give the broker another one (e.g. redis://127.0.0.1:6379/14).")
@@ -154,3 +162,27 @@ def staff_client(staff_user) -> APIClient:
     client = APIClient()
     client.credentials(**bearer(staff_user))
     return client
+
+
+@pytest.fixture(scope="module")
+def _running_worker(django_db_setup, django_db_blocker):
+    """One worker per module (starting one costs seconds); stopped after it, so it never takes the
+    tasks meant for a worker process that another module starts itself."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        app.control.purge()  # nothing a previous run left in the queue
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+            yield app
+
+
+@pytest.fixture
+def celery_worker(transactional_db, _running_worker):
+    """A real Celery worker (in a thread of this process) on the configured broker: Redis in CI.
+
+    transactional_db: the worker's own connection sees only committed rows.
+    """
+    yield _running_worker
+    _running_worker.control.purge()

@@ -10,10 +10,10 @@ from imports.services.uploads import (
     delete_upload_session,
     upload_audio_files,
 )
-from imports.services.wizard import import_staged_csv, stage_csv
+from imports.services.wizard import stage_csv, start_staged_import
 
 __all__ = [
     "IMPORT_JOB_KIND", "ImportResult", "UploadResult", "clean_filename", "cleanup_expired_sessions",
-    "delete_upload_session", "import_csv", "import_directory", "import_staged_csv", "read_csv_upload",
-    "stage_csv", "start_csv_import", "upload_audio_files",
+    "delete_upload_session", "import_csv", "import_directory", "read_csv_upload",
+    "stage_csv", "start_csv_import", "start_staged_import", "upload_audio_files",
 ]

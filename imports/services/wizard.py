@@ -1,7 +1,9 @@
 """The admin wizard's two-phase CSV step: check and preview first, import on "Confirm".
 
 The CSV is kept on the session between the two requests, so the editor does not upload it
-twice and the import runs on exactly the text that was previewed.
+twice and the import runs on exactly the text that was previewed. "Confirm" starts a job
+(a worker imports while the page shows its progress), so an import of any size never holds
+the editor's request, and several editors can import at once.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import uuid
 from typing import TYPE_CHECKING
 
 from content.exceptions import InvalidCsv
-from imports.exceptions import UploadSessionClosed
+from imports.exceptions import ImportAlreadyRunning, UploadSessionClosed
 from imports.models import UploadSession
 from imports.selectors import live_upload_session
 from imports.services.csv_import import ImportResult, import_csv
+from imports.services.csv_jobs import IMPORT_JOB_KIND, queue_csv_import
+from jobs.models import Job
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,12 +33,19 @@ def stage_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: byte
     return result
 
 
-def import_staged_csv(*, actor: User | None, session_id: uuid.UUID | str) -> ImportResult:
+def start_staged_import(*, actor: User | None, session_id: uuid.UUID | str) -> Job:
+    """Queue the import of the session's checked CSV; refused while one is queued or running for it."""
     session = live_upload_session(session_id)
     if session.state != UploadSession.State.OPEN:
         raise UploadSessionClosed()
     if not session.pending_csv:
         raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
                          code="no_staged_csv")
-    return import_csv(actor=actor, session_id=session.id, csv_data=session.pending_csv.encode(),
-                      csv_name=session.pending_csv_name, source="admin")
+    if Job.objects.filter(kind=IMPORT_JOB_KIND, params__session_id=str(session.id),
+                          state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
+        raise ImportAlreadyRunning()
+    csv_data = session.pending_csv.encode()
+    # Checked again: files of the session may have changed since the preview.
+    plan = import_csv(actor=actor, session_id=session.id, csv_data=csv_data, dry_run=True).plan
+    return queue_csv_import(actor=actor, session_id=session.id, csv_data=csv_data,
+                            csv_name=session.pending_csv_name, source="admin", rows=len(plan.rows))

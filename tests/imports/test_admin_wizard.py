@@ -1,6 +1,7 @@
 """The "Import audio + CSV" wizard in Django Admin, driven like an editor would."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from audit.models import AuditLog
 from content.models import Speech, Tag
 from core import storage
 from imports.models import UploadSession
+from jobs.models import Job
 from tests.imports.helpers import csv_bytes, csv_file, stored_keys, wav_file
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +58,18 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def test_whole_wizard_upload_check_preview_confirm(editor, staff_user, any_storage,
-                                                   django_capture_on_commit_callbacks):
+def follow_job(client, url: str, timeout: float = 30) -> str:
+    """The job page until the import has ended (the page's script polls its JSON): then its report."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(url, {"format": "json"}).json()
+        if status["state"] in ("succeeded", "failed"):
+            return client.get(url).content.decode()
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+
+
+def test_whole_wizard_upload_check_preview_confirm(editor, staff_user, any_storage, celery_worker):
     page = editor.get(WIZARD)
     assert page.status_code == 200
     assert b'type="file" name="files"' in page.content and b"multiple" in page.content
@@ -83,11 +95,13 @@ def test_whole_wizard_upload_check_preview_confirm(editor, staff_user, any_stora
     assert b"Good night" in preview.content and b"Evening" in preview.content
     assert not Speech.objects.exists() and not Tag.objects.exists()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        confirmed = editor.post(confirm_step(session.id))
+    confirmed = editor.post(confirm_step(session.id))
 
     assert confirmed.status_code == 302
-    assert "Imported 2 speech(es) and created 2 tag(s)." in messages_of(confirmed)
+    report = follow_job(editor, confirmed["Location"])
+    outcome = report[report.index('id="import-job"'):report.index("</div>", report.index('id="import-job"'))]
+    assert "Import finished" in outcome, outcome
+    assert re.search(r"Created <strong>2</strong> speeches\s+and 2 new\s+tags: Greetings, Evening", outcome), outcome
     assert sorted(Speech.objects.values_list("text", "level")) == [("Good morning", "A1"), ("Good night", "A2")]
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Evening", "Greetings"]
     session.refresh_from_db()
@@ -180,19 +194,58 @@ def test_expired_session_sends_the_editor_back_to_step_one(editor):
     assert "Upload session not found or expired." in messages_of(page)
 
 
-def test_a_second_confirm_does_not_import_twice(editor, django_capture_on_commit_callbacks):
+def test_a_second_confirm_does_not_import_twice(editor, celery_worker):
     editor.post(WIZARD, {"files": [wav_file("a.wav")]})
     session = UploadSession.objects.get()
     editor.post(csv_step(session.id), {"file": csv_file(csv_bytes([{"audio_filename": "a.wav", "text": "Hi",
                                                                       "level": "B1"}]))})
-    with django_capture_on_commit_callbacks(execute=True):
-        editor.post(confirm_step(session.id))
+    follow_job(editor, editor.post(confirm_step(session.id))["Location"])
 
     again = editor.post(confirm_step(session.id))
 
     assert again.status_code == 302
     assert Speech.objects.count() == 1
     assert any("already been imported" in message for message in messages_of(again))
+
+
+def test_confirm_while_the_import_is_queued_is_refused(editor):
+    editor.post(WIZARD, {"files": [wav_file("a.wav")]})
+    session = UploadSession.objects.get()
+    editor.post(csv_step(session.id), {"file": csv_file(csv_bytes([{"audio_filename": "a.wav", "text": "Hi",
+                                                                      "level": "B1"}]))})
+    first = editor.post(confirm_step(session.id))  # no worker here: the job waits in the queue
+
+    again = editor.post(confirm_step(session.id))
+
+    assert first["Location"].startswith("/admin/imports/uploadsession/import/job/")
+    assert "Waiting for a worker" in editor.get(first["Location"]).content.decode()
+    assert again.status_code == 302
+    assert any("being imported already" in message for message in messages_of(again))
+    assert Job.objects.count() == 1
+
+
+def test_the_job_page_shows_progress_and_its_script_without_inline_code(editor, staff_user):
+    job = Job.objects.create(kind="import_csv", state=Job.State.RUNNING, total=200, done=50, started_by=staff_user,
+                             params={"session_id": "00000000-0000-0000-0000-000000000000"})
+    url = reverse("admin:imports_uploadsession_job", args=[job.id])
+
+    page = editor.get(url).content.decode()
+    status = editor.get(url, {"format": "json"}).json()
+
+    assert '<progress id="import-job-bar" max="200" value="50"' in page and "25%" in page
+    assert "imports/job_progress.js" in page and "onclick" not in page
+    assert finders.find("imports/job_progress.js")
+    assert status["progress"] == {"done": 50, "total": 200} and status["state"] == "running"
+
+
+def test_a_failed_import_job_reports_why_on_its_page(editor, staff_user):
+    job = Job.objects.create(kind="import_csv", state=Job.State.FAILED, total=2, started_by=staff_user,
+                             error_code="storage_unavailable", error_detail="The storage is unavailable.",
+                             params={"session_id": "00000000-0000-0000-0000-000000000000"})
+
+    page = editor.get(reverse("admin:imports_uploadsession_job", args=[job.id])).content.decode()
+
+    assert "Nothing was imported" in page and "The storage is unavailable." in page
 
 
 def test_learners_cannot_reach_the_wizard(client, user):
