@@ -17,7 +17,8 @@ $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requi
 
 install: $(STAMP)
 
-# Embedded defaults: SQLite, local-memory cache, audio under ./media, offline scoring.
+# Embedded defaults: SQLite, a folder cache (.cache/), jobs through a folder broker (.celery-broker/),
+# audio under ./media, offline scoring.
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed
@@ -28,9 +29,10 @@ run: install
 	@echo ""
 	@# Jobs (large imports, the schedules) on one worker with beat inside it, through a folder broker:
 	@# no server needed. It stops with the dev server.
-	DEBUG=1 $(BIN)/celery -A config worker --beat --pool=solo --loglevel=WARNING \
+	@# Both share a folder cache (CACHE_DIR), so the server sees the worker's invalidations and progress.
+	DEBUG=1 CACHE_DIR=.cache $(BIN)/celery -A config worker --beat --pool=solo --loglevel=WARNING \
 		--schedule=.celery-broker/beat-schedule & trap "kill $$! 2>/dev/null" EXIT; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 CACHE_DIR=.cache $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -68,4 +70,4 @@ load-test: install
 	bash bench/load_test.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .cache .celery-broker

@@ -144,6 +144,11 @@ if REDIS_URL:
             "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
         },
     }
+elif env.str("CACHE_DIR", default=""):
+    # No Redis, but several processes (`make run`: the dev server and the job worker) that must
+    # see each other's invalidations and job progress: a folder they share.
+    _SHARED_CACHE = {"BACKEND": "django_prometheus.cache.backends.filebased.FileBasedCache",
+                     "LOCATION": env.str("CACHE_DIR")}
 else:
     _SHARED_CACHE = {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "englishapp"}
 CACHES = {

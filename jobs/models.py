@@ -45,3 +45,8 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in self.FINISHED
+
+    @property
+    def progress_cache_key(self) -> str:
+        """Where a running job reports progress its row cannot take (SQLite's one writer is busy)."""
+        return f"jobs:progress:{self.id.hex}"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from core.cache import set_quietly
 from core.exceptions import DomainError
 from jobs.models import Job
 
@@ -32,6 +33,7 @@ Progress = Callable[[int], None]
 Work = Callable[[Job, Progress], dict[str, Any]]
 
 _PROGRESS_EVERY_SECONDS = 0.5
+PROGRESS_CACHE_SECONDS = 3600
 
 
 def create_job(*, kind: str, actor: User | None, params: dict[str, Any], total: int = 0,
@@ -88,8 +90,10 @@ class _ProgressWriter:
             with self._connection.cursor() as cursor:
                 cursor.execute(f"UPDATE {Job._meta.db_table} SET done = %s WHERE id = %s",
                                [self.done, self.job.id.hex if self._connection.vendor == "sqlite" else self.job.id])
-        except Exception:  # progress is a courtesy: SQLite's single writer may be busy with the work itself
-            logger.debug("Job progress not written", exc_info=True)
+        except Exception:
+            # SQLite has one writer, and the work's own transaction is it: the progress goes to
+            # the cache instead (shared with the web process: a folder in `make run`).
+            set_quietly(self.job.progress_cache_key, self.done, PROGRESS_CACHE_SECONDS)
 
     def close(self) -> None:
         self._connection.close()

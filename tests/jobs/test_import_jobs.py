@@ -106,3 +106,14 @@ def test_the_workers_probe_names_the_running_worker(celery_worker, client, setti
     else:
         assert response.status_code == 200
         assert response.json()["status"] == "ok" and len(response.json()["workers"]) >= 1
+
+
+def test_a_running_job_shows_the_progress_it_could_only_leave_in_the_cache(staff_client, staff_user):
+    from django.core.cache import cache
+
+    job = Job.objects.create(kind="import_csv", state=Job.State.RUNNING, total=10, done=2, started_by=staff_user)
+    cache.set(job.progress_cache_key, 7)  # SQLite's one writer was busy with the import itself
+
+    body = staff_client.get(JOB_URL.format(job.id)).json()
+
+    assert body["progress"] == {"done": 7, "total": 10}
