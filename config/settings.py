@@ -102,6 +102,10 @@ SERVES_WEB_REQUESTS = env.bool("SERVES_WEB_REQUESTS", default=False)
 # Seconds a web request's statement may run (PostgreSQL); 0 turns the bound off.
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves the dev server and the job worker at once: WAL lets reads go on
+    # while an import writes, and a write waits up to 20 s for the other process's instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, init_command="PRAGMA journal_mode=WAL;")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # Reuse connections across requests; health checks drop ones the server closed.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

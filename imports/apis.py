@@ -114,7 +114,8 @@ class ImportJobApi(APIView):
         description=("`state` is queued, running, succeeded or failed; `progress.done` counts the audio files "
                      "copied of `progress.total` rows. A succeeded job's `result` has `speeches_created` and "
                      "`speech_ids`; a failed one's `error` has the same `code`, `detail` and `errors` a direct "
-                     "import would have answered (e.g. `storage_unavailable`)."),
+                     "import would have answered (e.g. `storage_unavailable`). Poll about once a second: "
+                     "the `admin` rate limit applies."),
         responses={200: JobSerializer, 404: _error("No import job with this id."), **_STAFF_ERRORS},
     )
     def get(self, request, job_id):

@@ -86,14 +86,17 @@ class _ProgressWriter:
             self._write()
 
     def _write(self) -> None:
+        if self._connection.vendor == "sqlite":
+            # SQLite has one writer, and the work's own transaction is it (a write here would wait
+            # for ourselves): the progress goes to the cache (shared with the web process: a
+            # folder in `make run`), which the job selector reads.
+            set_quietly(self.job.progress_cache_key, self.done, PROGRESS_CACHE_SECONDS)
+            return
         try:
             with self._connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {Job._meta.db_table} SET done = %s WHERE id = %s",
-                               [self.done, self.job.id.hex if self._connection.vendor == "sqlite" else self.job.id])
-        except Exception:
-            # SQLite has one writer, and the work's own transaction is it: the progress goes to
-            # the cache instead (shared with the web process: a folder in `make run`).
-            set_quietly(self.job.progress_cache_key, self.done, PROGRESS_CACHE_SECONDS)
+                cursor.execute(f"UPDATE {Job._meta.db_table} SET done = %s WHERE id = %s", [self.done, self.job.id])
+        except Exception:  # progress is a courtesy; the job's outcome is written by run_job itself
+            logger.warning("Job progress not written", exc_info=True)
 
     def close(self) -> None:
         self._connection.close()

@@ -43,7 +43,7 @@ def pytest_sessionstart(session):
         database.setdefault("TEST", {})["NAME"] = os.path.join(
             os.environ.get("TMPDIR", "/tmp"), f"englishapp-test-{os.getpid()}.sqlite3")
         # A throwaway file: no need to wait for the disk on every commit.
-        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA synchronous=OFF;"
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
     if settings.CELERY_BROKER_URL == settings.CACHES["default"].get("LOCATION"):
         raise pytest.UsageError("CELERY_BROKER_URL is the cache's Redis database, which every test empties: "
                                 "give the broker another one (e.g. redis://127.0.0.1:6379/14).")
