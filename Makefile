@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile load-test clean
+.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ bench-imports: install
 
 bench-hostile: install
 	$(BIN)/python bench/hostile_bodies.py
+
+bench-browser: install
+	$(BIN)/python bench/admin_upload_browser.py
 
 load-test: install
 	bash bench/load_test.sh

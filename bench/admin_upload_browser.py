@@ -259,14 +259,19 @@ def broker_env() -> dict[str, str]:
 
 
 def stop(process: subprocess.Popen, *, timeout: float = 30) -> None:
-    """Stops a process started in its own session, with whatever it started (prefork's children)."""
+    """Stops a process started in its own session: SIGTERM to it (a Celery worker then stops its own pool, which
+    a signal to every child would make it log as lost), then SIGKILL to whatever of its session is left."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # nothing left
+        pass
+    process.wait()
 
 
 @contextmanager
