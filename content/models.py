@@ -71,6 +71,9 @@ class Speech(models.Model):
             # Editor lists: newest active speeches first without sorting the table.
             models.Index(fields=["created_at", "id"], condition=models.Q(archived_at__isnull=True),
                          name="idx_speech_active_created"),
+            # "Does a speech point at this object?" (audio sweep, deleting replaced audio) and "which
+            # speeches are under this folder?" (an interrupted import's batch): equality and LIKE 'x%'.
+            models.Index(fields=["audio"], name="idx_speech_audio", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
