@@ -95,7 +95,9 @@ _breakers_lock = threading.Lock()
 def breaker_for(location: str) -> CircuitBreaker:
     """One breaker per server and process: Django makes a cache object per thread, the outage is shared."""
     with _breakers_lock:
-        breaker = _breakers.setdefault(location, CircuitBreaker(reset_after=settings.CACHE_BREAKER_SECONDS))
+        breaker = _breakers.get(location)
+        if breaker is None:
+            breaker = _breakers[location] = CircuitBreaker(reset_after=settings.CACHE_BREAKER_SECONDS)
     breaker.reset_after = settings.CACHE_BREAKER_SECONDS  # a new cache object per request thread sees changes
     return breaker
 

@@ -122,10 +122,10 @@ def run_job(job_id: uuid.UUID | str, work: Work) -> None:
         job.done = progress.done
         _finish(job, state=Job.State.FAILED, error=error)
         return
-    except Exception as exc:
+    except Exception:
         job.done = progress.done
         _finish(job, state=Job.State.FAILED, detail="The job failed unexpectedly.")
-        raise exc
+        raise
     finally:
         progress.close()
     job.done = max(progress.done, job.total)
