@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser load-test clean
+.PHONY: install run test lint messages migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser bench-accounts load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,11 +26,12 @@ run: install
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/  (ReDoc: /api/redoc/, schema: /api/schema/)"
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/  (staff credentials printed by the seed above)"
 	@echo "  Health:    http://$(HOST):$(PORT)/health"
+	@echo "  Mail:      account mails (verification codes, password resets) land in .mail/ as files"
 	@echo ""
 	@# Jobs (large imports, the schedules) on one worker with beat inside it, through a folder broker:
 	@# no server needed. It stops with the dev server.
 	@# Both share a folder cache (CACHE_DIR), so the server sees the worker's invalidations and progress.
-	DEBUG=1 CACHE_DIR=.cache $(BIN)/celery -A config worker --beat --pool=solo --loglevel=WARNING \
+	DEBUG=1 CACHE_DIR=.cache EMAIL_URL=filemail:// EMAIL_FILE_PATH=.mail $(BIN)/celery -A config worker --beat --pool=solo --loglevel=WARNING \
 		--schedule=.celery-broker/beat-schedule & trap "kill $$! 2>/dev/null" EXIT; \
 	DEBUG=1 CACHE_DIR=.cache $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -40,6 +41,13 @@ test: install
 # ruff: style, import order, bugbear, Django rules (pyproject.toml); CI fails on any finding.
 lint: install
 	$(BIN)/ruff check .
+
+# The Vietnamese catalogue: collect new texts into locale/vi/LC_MESSAGES/django.po, translate
+# them there, then run this again to compile the .mo (both are committed).
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l vi --add-location=file --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=bench --ignore=media --ignore=staticfiles
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l vi --ignore=.venv
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -69,8 +77,12 @@ bench-hostile: install
 bench-browser: install
 	$(BIN)/python bench/admin_upload_browser.py
 
+# Reset answers for existing vs unknown addresses: mean and median ms (account enumeration by timing).
+bench-accounts: install
+	$(BIN)/python bench/account_enumeration.py
+
 load-test: install
 	bash bench/load_test.sh
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .cache .celery-broker
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .cache .celery-broker .mail

@@ -24,14 +24,16 @@ class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     list_display = ("email", "name", "auth_provider", "is_staff", "is_active", "created_at")
-    list_filter = ("auth_provider", "is_staff", "is_superuser", "is_active")
+    list_filter = ("auth_provider", ("email_verified_at", admin.EmptyFieldListFilter), "is_staff", "is_superuser",
+                   "is_active")
     search_fields = ("email", "name")
     ordering = ("-created_at",)
-    readonly_fields = ("auth_provider", "auth_provider_id", "created_at", "updated_at", "last_login")
+    readonly_fields = ("auth_provider", "auth_provider_id", "email_verified_at", "created_at", "updated_at",
+                       "last_login")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name", "avatar_url", "timezone")}),
-        ("Sign-in", {"fields": ("auth_provider", "auth_provider_id", "last_login")}),
+        ("Sign-in", {"fields": ("auth_provider", "auth_provider_id", "email_verified_at", "last_login")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )

@@ -19,3 +19,18 @@ def check_jwt_secret(app_configs=None, **kwargs) -> list[Warning]:
             f"JWT_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters "
             f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))').", id="accounts.W001")]
     return []
+
+
+# Backends that deliver nothing to a mailbox: fine for development, a silent loss in production.
+_UNDELIVERED_MAIL_BACKENDS = ("console.EmailBackend", "filebased.EmailBackend", "locmem.EmailBackend",
+                              "dummy.EmailBackend")
+
+
+@register(Tags.security, deploy=True)
+def check_mail_delivery(app_configs=None, **kwargs) -> list[Warning]:
+    """Without a real mail backend no learner can verify an address or reset a password."""
+    if settings.EMAIL_BACKEND.endswith(_UNDELIVERED_MAIL_BACKENDS):
+        return [Warning(f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: verification and password-reset mails "
+                        "reach nobody. Set EMAIL_URL (e.g. smtp+tls://user:password@host:587).",
+                        id="accounts.W002")]
+    return []

@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     auth_provider_id = models.CharField(max_length=255, blank=True, null=True)
     timezone = models.CharField(max_length=64, default="UTC")
     # When the address was shown to belong to the account (a provider vouched for it); null: never.
-    email_verified_at = models.DateTimeField(blank=True, null=True)
+    email_verified_at = models.DateTimeField("email verified", blank=True, null=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -116,3 +116,45 @@ class DeviceSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.user_agent[:40] or 'unknown device'}"
+
+
+class AccountTokenQuerySet(models.QuerySet):
+    def usable(self) -> "AccountTokenQuerySet":
+        """Neither used nor expired: the code or link of the mail may still be redeemed."""
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class AccountToken(models.Model):
+    """A one-time code and link sent by mail to prove the reader owns an address.
+
+    Only digests are stored: the six-digit code as an HMAC keyed with SECRET_KEY (a plain hash
+    of a million possible codes is no secret), the long link token as SHA-256. A new token of
+    the same purpose replaces the user's earlier ones; wrong codes count against the token.
+    """
+
+    class Purpose(models.TextChoices):
+        VERIFY_EMAIL = "verify_email", "Verify email"
+        RESET_PASSWORD = "reset_password", "Reset password"
+        CHANGE_EMAIL = "change_email", "Change email"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    # Where the mail went: the account's address, or the new one of an email change.
+    email = models.EmailField()
+    code_digest = models.CharField(max_length=64)
+    link_digest = models.CharField(max_length=64, unique=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountTokenQuerySet.as_manager()
+    audit_type = "account_token"
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "purpose", "used_at"], name="idx_acctoken_user_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.email}"

@@ -1,6 +1,7 @@
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -20,6 +21,9 @@ class UserProfileSerializer(serializers.ModelSerializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False,
+                                   help_text="Accepted only if unchanged: a new address is confirmed through "
+                                             "POST /users/me/email.")
     name = serializers.CharField(max_length=150, required=False, allow_blank=False)
     avatar_url = serializers.URLField(max_length=1024, required=False, allow_null=True)
     timezone = serializers.CharField(max_length=64, required=False,
@@ -27,12 +31,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
     def validate_avatar_url(self, value):
         if value is not None and not value.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Only http and https URLs are allowed.")
+            raise serializers.ValidationError(_("Only http and https URLs are allowed."))
         return value
 
     def validate_timezone(self, value):
         if value not in _timezones():
-            raise serializers.ValidationError("Unknown time zone; use an IANA name such as Europe/Paris.")
+            raise serializers.ValidationError(_("Unknown time zone; use an IANA name such as Europe/Paris."))
         return value
 
 
@@ -56,6 +60,9 @@ class SocialLoginSerializer(serializers.Serializer):
                                   help_text="Google or Apple ID token (JWT); Facebook user access token.")
     name = serializers.CharField(max_length=150, required=False, allow_blank=True,
                                  help_text="Display name for a new account (Apple sends it to the app only once).")
+    nonce = serializers.CharField(max_length=512, required=False, allow_blank=True, trim_whitespace=False,
+                                  help_text="The random nonce the app generated for this sign-in (the app passes "
+                                            "its SHA-256 to Apple or Google). Required for Apple.")
 
 
 class RefreshTokenSerializer(serializers.Serializer):
@@ -92,3 +99,57 @@ class DeviceSessionSerializer(serializers.Serializer):
 
     def get_current(self, session) -> bool:
         return str(session.pk) == self.context.get("current_session_id")
+
+
+class _CodeOrLinkSerializer(serializers.Serializer):
+    """A mailed secret: the six-digit code the learner types, or the token of the link that opened the app."""
+
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", required=False,
+                                  help_text="The six-digit code from the mail (needs the signed-in account).")
+    token = serializers.CharField(max_length=128, required=False,
+                                  help_text="The `token` parameter of the mail's link (works signed out too).")
+
+    def validate(self, attrs):
+        if bool(attrs.get("code")) == bool(attrs.get("token")):
+            raise serializers.ValidationError(_("Send either the code or the link's token."))
+        return attrs
+
+
+class EmailVerifySerializer(_CodeOrLinkSerializer):
+    pass
+
+
+class EmailChangeConfirmSerializer(_CodeOrLinkSerializer):
+    pass
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(_CodeOrLinkSerializer):
+    email = serializers.EmailField(max_length=254, required=False,
+                                   help_text="The address the code was sent to (with `code`).")
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", required=False, help_text="The six-digit code from the mail.")
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("code") and not attrs.get("email"):
+            raise serializers.ValidationError({"email": [_("Required with a code.")]})
+        return attrs
+
+
+class EmailChangeRequestSerializer(serializers.Serializer):
+    new_email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, required=False, trim_whitespace=False,
+                                     style={"input_type": "password"},
+                                     help_text="The current password (accounts that have one).")
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class EmailChangeAcceptedSerializer(AcceptedSerializer):
+    pending_email = serializers.EmailField(help_text="Where the confirmation code was sent.")

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # First and last, so request metrics cover every other middleware.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.http.middleware.RequestContextMiddleware",
+    # Before anything that can answer, so early errors (404, 413) are in the caller's language too.
+    "core.http.locale.ApiLocaleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything else that can answer, so preflights and early responses carry CORS headers.
     "corsheaders.middleware.CorsMiddleware",
@@ -301,7 +303,12 @@ LOGGING = {
 }
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The API (error texts) and the mails follow the caller's Accept-Language among LANGUAGES
+# (core/http/locale.py); the admin stays in LANGUAGE_CODE, the language its screens are written in.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("vi", "Tiếng Việt")]
+# One catalogue for the whole project: `make messages` updates it, and the compiled .mo is committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -331,6 +338,40 @@ FACEBOOK_GRAPH_URL = env.str("FACEBOOK_GRAPH_URL", default="https://graph.facebo
 # Network timeout for every provider call, and how long fetched signing keys are reused.
 SOCIAL_AUTH_TIMEOUT_SECONDS = env.float("SOCIAL_AUTH_TIMEOUT_SECONDS", default=5.0)
 SOCIAL_JWKS_CACHE_SECONDS = env.int("SOCIAL_JWKS_CACHE_SECONDS", default=3600)
+
+# Apple sign-in: the ID token's `nonce` claim must match the nonce the app sends (SHA-256 of it,
+# as Apple's guidelines have the app pass, or the value itself), so a captured token cannot be replayed.
+APPLE_REQUIRE_NONCE = env.bool("APPLE_REQUIRE_NONCE", default=True)
+
+# Account mails (verification, password reset, email change) are sent by a worker, never in a
+# request. EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtp+ssl://…:465;
+# consolemail:// prints them (the default), filemail:// writes them to EMAIL_FILE_PATH.
+# EMAIL_BACKEND overrides the class (e.g. "anymail.backends.amazon_ses.EmailBackend").
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _EMAIL["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The product's name in mails.
+PRODUCT_NAME = env.str("PRODUCT_NAME", default="English Practice")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="English Practice <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in the mails open the app: a universal/app link base (https://app.example.com) or a scheme.
+APP_LINK_BASE_URL = env.str("APP_LINK_BASE_URL", default="englishapp://app")
+# Lifetimes of the codes and links, and how many wrong codes end one early.
+EMAIL_VERIFICATION_TOKEN_HOURS = env.int("EMAIL_VERIFICATION_TOKEN_HOURS", default=48)
+PASSWORD_RESET_TOKEN_MINUTES = env.int("PASSWORD_RESET_TOKEN_MINUTES", default=30)
+EMAIL_CHANGE_TOKEN_MINUTES = env.int("EMAIL_CHANGE_TOKEN_MINUTES", default=60)
+ACCOUNT_CODE_MAX_ATTEMPTS = env.int("ACCOUNT_CODE_MAX_ATTEMPTS", default=5)
+# At most this many account mails of one kind to one address per hour, whoever asks (no mail bombs).
+ACCOUNT_MAILS_PER_HOUR = env.int("ACCOUNT_MAILS_PER_HOUR", default=5)
+# The admin's own "forgotten your password?" (Django's signed links) expires like the API's reset.
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_TOKEN_MINUTES * 60
 
 # --- content ----------------------------------------------------------------
 # Public tag list (GET /tags) cache lifetime; any tag change clears it at once.
@@ -448,6 +489,8 @@ RATE_LIMITS = {
     for scope, default in {
         "login": "10/m", "register": "5/m", "practice_set": "60/m", "session_save": "60/m",
         "history": "100/m", "scoring": "30/m", "admin": "200/m", "default": "100/m",
+        # Mails on request (verification resend, email change; password reset per address).
+        "account_mail": "5/h", "password_reset": "10/h",
     }.items()
 }
 # django-ratelimit's own settings, kept in step with ours.

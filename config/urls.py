@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", include("jobs.urls")),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/login/", limit_admin_login(admin.site.login)),
+    path("admin/", include("accounts.staff_password_reset")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.storage import s3_storage_options
 from tests.accounts.factories import StaffUserFactory, UserFactory
 from tests.s3server import start_s3_server
+from tests.smtpserver import SmtpServer
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -186,3 +187,22 @@ def celery_worker(transactional_db, _running_worker):
     """
     yield _running_worker
     _running_worker.control.purge()
+
+
+@pytest.fixture(scope="session")
+def _smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_server(settings, _smtp_server):
+    """The real SMTP server the session started, as the app's mail relay; its inbox starts empty."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    _smtp_server.inbox.clear()
+    yield _smtp_server.inbox
+    _smtp_server.inbox.clear()

@@ -1,8 +1,6 @@
 """Email/password accounts: registration, login, password change, deletion."""
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 import audit
@@ -11,30 +9,26 @@ from accounts.exceptions import (
     EmailTaken,
     InvalidCredentials,
     PasswordNotSet,
-    WeakPassword,
     WrongPassword,
 )
-from accounts.models import AuthProvider, User, normalise_email
-from accounts.services import lockout
+from accounts.models import AccountToken, AuthProvider, User, normalise_email
+from accounts.services import account_tokens, lockout
+from accounts.services.passwords import check_password_strength
+from accounts.services.recovery import sign_out_everywhere
 from accounts.services.tokens import (
     TokenPair,
     blacklist_all_refresh_tokens,
     revoke_other_sessions,
     start_session,
 )
+from accounts.services.verification import queue_verification_mail
 from core.observability import metrics
 
 
-def _check_password_strength(password: str, *, user: User, field: str) -> None:
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise WeakPassword(errors={field: list(exc.messages)}) from exc
-
-
-def register_user(*, email: str, password: str, name: str) -> tuple[User, TokenPair]:
+def register_user(*, email: str, password: str, name: str, language: str = "en") -> tuple[User, TokenPair]:
+    """A new unverified account, signed in on this device; the verification mail is queued."""
     email = normalise_email(email)
-    _check_password_strength(password, user=User(email=email, name=name), field="password")
+    check_password_strength(password, user=User(email=email, name=name), field="password")
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken()
     try:
@@ -43,6 +37,8 @@ def register_user(*, email: str, password: str, name: str) -> tuple[User, TokenP
                                             auth_provider=AuthProvider.EMAIL)
             audit.record("user.register", user, {"auth_provider": AuthProvider.EMAIL}, actor=user)
             pair = start_session(user=user, auth_method=AuthProvider.EMAIL)
+            # Not required: the account exists either way, and the app offers "send the code again".
+            queue_verification_mail(user=user, language=language, required=False)
     except IntegrityError as exc:  # a concurrent registration of the same email won
         raise EmailTaken() from exc
     metrics.record_registration(method=AuthProvider.EMAIL)
@@ -99,11 +95,13 @@ def change_password(*, user: User, current_password: str, new_password: str,
     if not user.check_password(current_password):
         audit.record("user.password_change_failed", user, actor=user)
         raise WrongPassword(errors={"current_password": [WrongPassword.detail]})
-    _check_password_strength(new_password, user=user, field="new_password")
+    check_password_strength(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
         revoked = revoke_other_sessions(user=user, keep_session_id=current_session_id)
+        # A reset code mailed before the change must not undo it.
+        account_tokens.discard(user=user, purpose=AccountToken.Purpose.RESET_PASSWORD)
         audit.record("user.password_change", user, {"other_sessions_revoked": revoked}, actor=user)
     lockout.reset(email=user.email)
 
@@ -111,8 +109,7 @@ def change_password(*, user: User, current_password: str, new_password: str,
 def admin_password_reset(*, user: User, actor: User | None = None) -> None:
     """After staff set a new password in the admin: every device of the account is signed out."""
     with transaction.atomic():
-        revoked = revoke_other_sessions(user=user)
-        audit.record("user.password_reset_by_admin", user, {"sessions_revoked": revoked}, actor=actor)
+        sign_out_everywhere(user=user, event="user.password_reset_by_admin", actor=actor)
 
 
 def record_admin_creation(*, user: User) -> None:

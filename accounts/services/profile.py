@@ -1,13 +1,20 @@
 """Changes to a user's own profile."""
 
 import audit
-from accounts.models import User
+from accounts.exceptions import EmailChangeNeedsConfirmation
+from accounts.models import User, normalise_email
 
 EDITABLE_FIELDS = ("name", "avatar_url", "timezone")
 
 
 def update_profile(*, user: User, changes: dict) -> User:
-    """Apply validated `changes` (any of name, avatar_url, timezone) and audit what changed."""
+    """Apply validated `changes` (any of name, avatar_url, timezone) and audit what changed.
+
+    An `email` other than the current one is refused: it changes only once the new address
+    confirms it (services/verification.py), never silently here.
+    """
+    if "email" in changes and normalise_email(changes["email"]) != user.email:
+        raise EmailChangeNeedsConfirmation(errors={"email": [str(EmailChangeNeedsConfirmation.detail)]})
     before, after = {}, {}
     for field in EDITABLE_FIELDS:
         if field in changes and getattr(user, field) != changes[field]:

@@ -59,12 +59,12 @@ def _take_over_unverified(user: User, identity: SocialIdentity) -> None:
                  actor=user)
 
 
-def social_sign_in(*, provider: str, token: str, name: str = "") -> tuple[User, TokenPair, bool]:
+def social_sign_in(*, provider: str, token: str, name: str = "", nonce: str = "") -> tuple[User, TokenPair, bool]:
     """Verify the provider token, then sign the matching account in or create it.
 
     Matches first by provider account id, then by verified email. Returns (user, tokens, created).
     """
-    identity = verify_social_token(provider=provider, token=token)
+    identity = verify_social_token(provider=provider, token=token, nonce=nonce)
     user = _find_user(identity)
     created = False
     if user is None:

@@ -12,6 +12,7 @@ import time
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from accounts.exceptions import ProviderUnavailable, SocialTokenInvalid
 from accounts.models import normalise_email
@@ -46,10 +47,10 @@ def verify_access_token(*, token: str) -> SocialIdentity:
     if not data.get("is_valid"):
         raise SocialTokenInvalid()
     if str(data.get("app_id")) != str(app_id):
-        raise SocialTokenInvalid("The token was issued for another app.")
+        raise SocialTokenInvalid(_("The token was issued for another app."))
     expires_at = int(data.get("expires_at") or 0)  # 0 means the token does not expire
     if expires_at and expires_at < time.time():
-        raise SocialTokenInvalid("The token has expired.")
+        raise SocialTokenInvalid(_("The token has expired."))
 
     proof = hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
     profile = _graph_get("me", {"fields": "id,name,email", "access_token": token, "appsecret_proof": proof})

@@ -10,3 +10,5 @@ class SocialIdentity:
     email: str
     email_verified: bool
     name: str = ""
+    # The ID token's `nonce` claim ("" when it has none; Facebook tokens never do).
+    nonce: str = ""

@@ -9,6 +9,7 @@ import threading
 
 import jwt
 from django.conf import settings
+from django.utils.translation import gettext as _
 from jwt import PyJWKClient
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWTError
 
@@ -53,7 +54,7 @@ def _signing_key(client: PyJWKClient, kid: str | None, provider: str):
     except PyJWKClientConnectionError as exc:
         raise ProviderUnavailable() from exc
     except (PyJWKClientError, PyJWTError, ValueError) as exc:
-        raise SocialTokenInvalid("The token is not signed by a key of the provider.") from exc
+        raise SocialTokenInvalid(_("The token is not signed by a key of the provider.")) from exc
 
 
 def _as_bool(value) -> bool:
@@ -68,9 +69,9 @@ def verify_id_token(*, provider: str, token: str, jwks_url: str, audiences: list
     try:
         header = jwt.get_unverified_header(token)
     except PyJWTError as exc:
-        raise SocialTokenInvalid("The token is not a well-formed ID token.") from exc
+        raise SocialTokenInvalid(_("The token is not a well-formed ID token.")) from exc
     if header.get("alg") not in ALGORITHMS:
-        raise SocialTokenInvalid("The token uses an unexpected signing algorithm.")
+        raise SocialTokenInvalid(_("The token uses an unexpected signing algorithm."))
 
     key = _signing_key(_jwks_client(jwks_url), header.get("kid"), provider)
     try:
@@ -79,13 +80,13 @@ def verify_id_token(*, provider: str, token: str, jwks_url: str, audiences: list
             leeway=LEEWAY_SECONDS, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise SocialTokenInvalid("The token has expired.") from exc
+        raise SocialTokenInvalid(_("The token has expired.")) from exc
     except jwt.InvalidAudienceError as exc:
-        raise SocialTokenInvalid("The token was issued for another app.") from exc
+        raise SocialTokenInvalid(_("The token was issued for another app.")) from exc
     except jwt.InvalidIssuerError as exc:
-        raise SocialTokenInvalid("The token was not issued by the provider.") from exc
+        raise SocialTokenInvalid(_("The token was not issued by the provider.")) from exc
     except jwt.InvalidSignatureError as exc:
-        raise SocialTokenInvalid("The token signature is not valid.") from exc
+        raise SocialTokenInvalid(_("The token signature is not valid.")) from exc
     except PyJWTError as exc:
         raise SocialTokenInvalid() from exc
 
@@ -95,4 +96,5 @@ def verify_id_token(*, provider: str, token: str, jwks_url: str, audiences: list
         email=normalise_email(str(claims.get("email") or "")),
         email_verified=_as_bool(claims.get("email_verified", False)),
         name=str(claims.get("name") or "").strip(),
+        nonce=str(claims.get("nonce") or ""),
     )

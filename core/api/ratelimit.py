@@ -9,7 +9,8 @@ budget; while Redis is unavailable each process counts on its own (core/cache.py
 loosen by the number of processes instead of stopping or taking the API down.
 Windows are django-ratelimit's fixed windows; a refused request gets 429 `rate_limited` with
 Retry-After = seconds until its window ends.
-The Django admin's sign-in form counts against the `login` budget too (limit_admin_login).
+The Django admin's sign-in form counts against the `login` budget too (limit_admin_login), its
+forgotten-password form against `password_reset`.
 """
 
 import functools
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SCOPE = "default"
 # Signing in and signing up come from callers not yet known: their budget is per address.
-PER_IP_SCOPES = frozenset({"login", "register"})
+PER_IP_SCOPES = frozenset({"login", "register", "password_reset"})
 # One IPv6 client usually holds a whole /64; counting single addresses would let it rotate freely.
 IPV6_PREFIX = 64
 
@@ -99,18 +100,23 @@ class ScopedRateLimit(BaseThrottle):
         return True
 
 
-def limit_admin_login(login_view):
-    """The Django admin's sign-in form shares the API login budget, so it is no way around it."""
+def limit_form_posts(view, *, scope: str):
+    """A Django (non-API) form view whose POSTs count against `scope`'s budget, so it is no way around it."""
 
-    @functools.wraps(login_view)
-    def view(request, *args, **kwargs):
+    @functools.wraps(view)
+    def limited(request, *args, **kwargs):
         if request.method == "POST":
-            wait = seconds_until_allowed(request, "login")
+            wait = seconds_until_allowed(request, scope)
             if wait is not None:
-                response = HttpResponse(f"Too many sign-in attempts. Try again in {wait} seconds.\n",
+                response = HttpResponse(f"Too many attempts. Try again in {wait} seconds.\n",
                                         status=429, content_type="text/plain; charset=utf-8")
                 response["Retry-After"] = str(wait)
                 return response
-        return login_view(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
 
-    return view
+    return limited
+
+
+def limit_admin_login(login_view):
+    """The Django admin's sign-in form shares the API login budget."""
+    return limit_form_posts(login_view, scope="login")

@@ -53,6 +53,13 @@ CACHE_BREAKER = Counter(
     ["to"],
 )
 
+MAILS = Counter(
+    "englishapp_mails_total",
+    "Account mails by kind (verify_email, reset_password, ...) and outcome: sent, failed (retried), "
+    "skipped (no such account, or the address's hourly budget used up) or not_queued (broker down).",
+    ["kind", "outcome"],
+)
+
 
 def record_registration(*, method: str) -> None:
     REGISTRATIONS.labels(method=method).inc()
@@ -84,6 +91,10 @@ def record_import(*, kind: str, outcome: str, speeches: int = 0) -> None:
     IMPORTS.labels(kind=kind, outcome=outcome).inc()
     if speeches:
         IMPORTED_SPEECHES.inc(speeches)
+
+
+def record_mail(*, kind: str, outcome: str) -> None:
+    MAILS.labels(kind=kind, outcome=outcome).inc()
 
 
 def record_rate_limited(*, scope: str) -> None:

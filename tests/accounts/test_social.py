@@ -1,5 +1,6 @@
 """Social sign-in against a local Google/Apple/Facebook stand-in (tests/accounts/provider_server.py)."""
 
+import hashlib
 import time
 
 import pytest
@@ -15,6 +16,8 @@ from tests.accounts.provider_server import FacebookUser, SigningKey
 pytestmark = pytest.mark.django_db
 
 ISSUERS = {"google": "https://accounts.google.com", "apple": "https://appleid.apple.com"}
+# The nonce an app makes per Apple sign-in: SHA-256 of it goes to Apple (the token's claim), the value to us.
+APPLE_NONCE = "n0nce-made-by-the-app-for-one-sign-in"
 
 
 def id_token(providers, provider: str, *, sub="subject-1", email="person@example.com", email_verified=True,
@@ -23,6 +26,8 @@ def id_token(providers, provider: str, *, sub="subject-1", email="person@example
     audience = aud or (GOOGLE_CLIENT_IDS[1] if provider == "google" else APPLE_CLIENT_IDS[0])
     claims = {"iss": iss or ISSUERS[provider], "aud": audience, "sub": sub, "iat": now - 10, "exp": now + exp_in,
               **extra}
+    if provider == "apple":
+        claims.setdefault("nonce", hashlib.sha256(APPLE_NONCE.encode()).hexdigest())
     if email is not None:
         claims["email"] = email
         # Apple sends the flag as a string.
@@ -46,6 +51,8 @@ def valid_token(providers, provider: str, **kwargs) -> str:
 
 
 def social(provider: str, token: str, **extra):
+    if provider == "apple":
+        extra.setdefault("nonce", APPLE_NONCE)
     return APIClient().post(SOCIAL, {"provider": provider, "token": token, **extra})
 
 
@@ -243,3 +250,33 @@ def test_facebook_wrong_app_secret_is_not_accepted(providers, settings):
     response = social("facebook", facebook_token(providers))
     assert response.status_code == 401
     assert not User.objects.exists()
+
+
+def test_apple_needs_the_nonce_the_app_made(providers):
+    token = id_token(providers, "apple", sub="a-nonce")
+
+    missing = APIClient().post(SOCIAL, {"provider": "apple", "token": token})
+    wrong = social("apple", token, nonce="a-nonce-of-another-sign-in")
+    as_sent_to_apple = social("apple", id_token(providers, "apple", sub="a-raw", nonce=APPLE_NONCE))
+
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "nonce_required"
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "social_token_invalid"
+    assert as_sent_to_apple.status_code == 200  # an app that passed the nonce itself, not its hash
+    assert social("apple", token).status_code == 200
+
+
+def test_a_token_without_a_nonce_is_refused_for_apple(providers, settings):
+    token = id_token(providers, "apple", sub="a-old", nonce=None)
+
+    assert social("apple", token).json()["code"] == "social_token_invalid"
+    settings.APPLE_REQUIRE_NONCE = False
+    assert APIClient().post(SOCIAL, {"provider": "apple", "token": token}).status_code == 200
+
+
+def test_google_checks_a_nonce_when_the_app_sends_one(providers):
+    token = id_token(providers, "google", sub="g-nonce", nonce=hashlib.sha256(b"google-nonce").hexdigest())
+
+    assert social("google", token, nonce="another").status_code == 401
+    assert social("google", token, nonce="google-nonce").status_code == 200

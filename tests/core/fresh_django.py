@@ -11,7 +11,8 @@ import sys
 
 from django.conf import settings
 
-PRODUCTION_ENV = {"DEBUG": "0", "ALLOWED_HOSTS": "api.example.com"}
+PRODUCTION_ENV = {"DEBUG": "0", "ALLOWED_HOSTS": "api.example.com",
+                  "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587"}
 
 
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:

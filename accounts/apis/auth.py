@@ -52,14 +52,18 @@ class PublicApi(APIView):
 class RegisterApi(PublicApi):
     rate_limit_scope = "register"
 
-    @extend_schema(tags=["auth"], summary="Register with email and password", request=RegisterSerializer,
+    @extend_schema(tags=["auth"], summary="Register with email and password",
+                   description="The account starts unverified (`email_verified: false`) and may practise at "
+                               "once; a mail with a six-digit code and a link is sent in the language of "
+                               "Accept-Language (POST /auth/email/verify).",
+                   request=RegisterSerializer,
                    responses={201: AuthResponseSerializer,
                               400: error("invalid_input (bad email) or weak_password"),
                               409: error("email_taken")})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, pair = services.register_user(**serializer.validated_data)
+        user, pair = services.register_user(**serializer.validated_data, language=request.LANGUAGE_CODE)
         return _token_response(_auth_body(user, pair), status.HTTP_201_CREATED)
 
 
@@ -86,7 +90,8 @@ class SocialLoginApi(PublicApi):
                                "account with the same verified email is signed in; otherwise one is created.",
                    request=SocialLoginSerializer,
                    responses={200: AuthResponseSerializer,
-                              400: error("invalid_input, provider_not_configured or social_email_missing"),
+                              400: error("invalid_input, provider_not_configured, social_email_missing or "
+                                         "nonce_required (Apple)"),
                               401: error("social_token_invalid or email_not_verified"),
                               403: error("account_disabled"),
                               503: error("provider_unavailable")})
@@ -179,7 +184,11 @@ class MeApi(APIView):
 
     @extend_schema(tags=["users"], summary="Update name, avatar URL or time zone",
                    request=ProfileUpdateSerializer,
-                   responses={200: UserProfileSerializer, 400: error("Invalid field"), 401: error("Not signed in")})
+                   description="`email` is accepted only unchanged; a new address is confirmed through "
+                               "POST /users/me/email (400 email_change_requires_confirmation).",
+                   responses={200: UserProfileSerializer,
+                              400: error("invalid_input or email_change_requires_confirmation"),
+                              401: error("Not signed in")})
     def put(self, request):
         serializer = ProfileUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
