@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -12,7 +13,7 @@ class SessionJWTAuthentication(JWTAuthentication):
         user = super().get_user(validated_token)
         session_id = session_id_of(validated_token)
         if session_id and is_session_revoked(session_id):
-            raise InvalidToken("This session has been signed out.")
+            raise InvalidToken(_("This session has been signed out."))
         return user
 
 

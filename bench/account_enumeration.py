@@ -16,6 +16,7 @@ import harness
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench_accounts")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 TRIES = int(os.environ.get("BENCH_TRIES", "30"))
+WARMUP = 5
 
 harness.prepare_database(DATABASE_URL, fresh=False)
 harness.start_django(DATABASE_URL=DATABASE_URL, CELERY_BROKER_URL=BROKER_URL)
@@ -29,11 +30,11 @@ def measure(path: str, body_for, expect: int) -> dict[str, list[float]]:
     existing = harness.new_user("reset", password="bench-password-123")
     times: dict[str, list[float]] = {"existing": [], "unknown": []}
     client = APIClient()
-    for n in range(TRIES + 3):
+    for n in range(TRIES + WARMUP):
         for kind, email in (("existing", existing.email), ("unknown", f"nobody-{n}@example.com"))[::1 - 2 * (n % 2)]:
             seconds, _ = harness.timed_request(client, "post", path, data=body_for(email), format="json",
                                                expect=expect)
-            if n >= 3:  # the first rounds warm connections and caches up
+            if n >= WARMUP:  # the first rounds warm connections and caches up
                 times[kind].append(seconds * 1000)
     return times
 
@@ -41,7 +42,8 @@ def measure(path: str, body_for, expect: int) -> dict[str, list[float]]:
 def report(title: str, times: dict[str, list[float]]) -> None:
     print(f"{title} ({TRIES} tries each, interleaved):")
     for kind, series in times.items():
-        print(f"  {kind:8s} mean {statistics.fmean(series):6.2f} ms  median {statistics.median(series):6.2f} ms")
+        print(f"  {kind:8s} mean {statistics.fmean(series):6.2f} ms  median {statistics.median(series):6.2f} ms"
+              f"  max {max(series):6.2f} ms")
     print(f"  difference of means {statistics.fmean(times['existing']) - statistics.fmean(times['unknown']):+.2f} ms")
 
 

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from content.exceptions import InvalidCsv
 from content.models import Level, SentenceType, Tag
@@ -90,9 +91,10 @@ def read_csv(data: bytes) -> list[CsvRecord]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidCsv(f"The CSV is not UTF-8 text (byte {exc.start} cannot be decoded).") from exc
+        raise InvalidCsv(_("The CSV is not UTF-8 text (byte {position} cannot be decoded).").format(
+            position=exc.start)) from exc
     if "\x00" in text:
-        raise InvalidCsv("The file is not a CSV (it contains binary data).")
+        raise InvalidCsv(_("The file is not a CSV (it contains binary data)."))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[CsvRecord] = []
     header: list[str] | None = None
@@ -107,9 +109,10 @@ def read_csv(data: bytes) -> list[CsvRecord]:
                       for index, name in enumerate(header) if name in COLUMNS}
             records.append(CsvRecord(row=row_number, values=values))
     except csv.Error as exc:
-        raise InvalidCsv(f"The CSV cannot be read near row {reader.line_num}: {exc}.") from exc
+        raise InvalidCsv(_("The CSV cannot be read near row {row}: {problem}.").format(
+            row=reader.line_num, problem=exc)) from exc
     if header is None:
-        raise InvalidCsv("The CSV is empty; it needs a header row: " + ",".join(COLUMNS) + ".")
+        raise InvalidCsv(_("The CSV is empty; it needs a header row: {columns}.").format(columns=",".join(COLUMNS)))
     return records
 
 
@@ -118,13 +121,15 @@ def _read_header(cells: list[str], row_number: int) -> list[str]:
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
         raise InvalidCsv(
-            f"The CSV header (row {row_number}) lacks the required column(s): {', '.join(missing)}. "
-            f"Expected columns: {', '.join(COLUMNS)}.",
+            _("The CSV header (row {row}) lacks the required column(s): {missing}. "
+              "Expected columns: {columns}.").format(
+                row=row_number, missing=", ".join(missing), columns=", ".join(COLUMNS)),
             code="csv_missing_columns", errors={"missing_columns": missing},
         )
     repeated = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if repeated:
-        raise InvalidCsv(f"The CSV header repeats the column(s): {', '.join(repeated)}.", code="csv_repeated_columns")
+        raise InvalidCsv(_("The CSV header repeats the column(s): {columns}.").format(columns=", ".join(repeated)),
+                         code="csv_repeated_columns")
     return names
 
 
@@ -147,26 +152,30 @@ def check_rows(records: list[CsvRecord], available_files: set[str]) -> tuple[lis
 
         for name, value in (("audio_filename", filename), ("text", text), ("level", level_cell)):
             if not value:
-                row_errors.append(f"Missing required field '{name}'")
+                row_errors.append(_("Missing required field '{field}'").format(field=name))
         if filename:
             if filename not in available_files:
-                row_errors.append(f"Audio file '{filename}' not found in upload session")
+                row_errors.append(_("Audio file '{filename}' not found in upload session").format(filename=filename))
             if filename in first_use:
-                row_errors.append(f"Duplicate audio_filename '{filename}' (already used in row {first_use[filename]})")
+                row_errors.append(_("Duplicate audio_filename '{filename}' (already used in row {row})").format(
+                    filename=filename, row=first_use[filename]))
             else:
                 first_use[filename] = record.row
         if len(text) > max_length:
-            row_errors.append(f"Text is too long ({len(text)} characters; at most {max_length})")
+            row_errors.append(_("Text is too long ({length} characters; at most {max_length})").format(
+                length=len(text), max_length=max_length))
         level = level_cell.upper()
         if level_cell and level not in Level.values:
-            row_errors.append(f"Invalid level '{level_cell}'. Must be one of: {levels}")
+            row_errors.append(_("Invalid level '{level}'. Must be one of: {levels}").format(
+                level=level_cell, levels=levels))
         speech_type = type_cell.lower() or DEFAULT_TYPE
         if speech_type not in SentenceType.values:
-            row_errors.append(f"Invalid type '{type_cell}'. Must be one of: {types}")
+            row_errors.append(_("Invalid type '{type}'. Must be one of: {types}").format(type=type_cell, types=types))
         tags = split_tags(values.get("tags", ""))
         for tag in tags:
             if len(tag) > TAG_NAME_MAX_LENGTH:
-                row_errors.append(f"Tag name '{tag[:40]}...' is too long (at most {TAG_NAME_MAX_LENGTH} characters)")
+                row_errors.append(_("Tag name '{name}...' is too long (at most {max_length} characters)").format(
+                    name=tag[:40], max_length=TAG_NAME_MAX_LENGTH))
 
         if row_errors:
             errors.extend(RowError(record.row, message) for message in row_errors)

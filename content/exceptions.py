@@ -4,51 +4,53 @@ Audio refusals are core's (`core.audio.AudioTooLarge`, `UnsupportedAudioFormat`)
 storage outage is `core.storage.StorageUnavailable`: one class each for every app.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge, Unprocessable
 
 
 class SpeechNotFound(NotFound):
     code = "speech_not_found"
-    detail = "Speech not found."
+    detail = _("Speech not found.")
 
 
 class TagNotFound(NotFound):
     code = "tag_not_found"
-    detail = "Tag not found."
+    detail = _("Tag not found.")
 
 
 class TagNameTaken(Conflict):
     code = "tag_name_taken"
-    detail = "A tag with this name already exists."
+    detail = _("A tag with this name already exists.")
 
 
 class TagInUse(Conflict):
     code = "tag_in_use"
-    detail = "This tag is still used by speeches; remove it from them first."
+    detail = _("This tag is still used by speeches; remove it from them first.")
 
 
 class UnknownTags(InvalidInput):
     code = "unknown_tags"
-    detail = "Some tags do not exist."
+    detail = _("Some tags do not exist.")
 
 
 class AudioNotInStorage(InvalidInput):
     code = "audio_not_found"
-    detail = "No stored audio object has this key."
+    detail = _("No stored audio object has this key.")
 
 
 # --- the speech CSV (import and export format) ---------------------------------------------
 
 class InvalidCsv(InvalidInput):
     code = "invalid_csv"
-    detail = "The file is not a valid UTF-8 CSV."
+    detail = _("The file is not a valid UTF-8 CSV.")
 
 
 class CsvTooLarge(PayloadTooLarge):
     code = "csv_too_large"
-    detail = "The CSV file is larger than the limit."
+    detail = _("The CSV file is larger than the limit.")
 
 
 class CsvRowsInvalid(Unprocessable):
     code = "csv_rows_invalid"
-    detail = "Some CSV rows are invalid; nothing was imported."
+    detail = _("Some CSV rows are invalid; nothing was imported.")

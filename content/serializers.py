@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from content.models import Level, SentenceType, Speech, Tag
@@ -83,9 +84,9 @@ class SpeechWriteSerializer(serializers.Serializer):
     def validate(self, attrs):
         has_file, has_key = "audio" in attrs, "audio_key" in attrs
         if has_file and has_key:
-            raise serializers.ValidationError({"audio": ["Give either an audio file or an audio_key, not both."]})
+            raise serializers.ValidationError({"audio": [_("Give either an audio file or an audio_key, not both.")]})
         if not self.partial and not (has_file or has_key):
-            raise serializers.ValidationError({"audio": ["Upload an audio file or give the audio_key of one."]})
+            raise serializers.ValidationError({"audio": [_("Upload an audio file or give the audio_key of one.")]})
         return attrs
 
 

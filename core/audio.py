@@ -10,6 +10,8 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import InvalidInput, PayloadTooLarge
 
@@ -20,7 +22,8 @@ HEAD_BYTES = 16
 
 CONTENT_TYPES: dict[str, str] = {"mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}
 EXTENSIONS: dict[str, str] = {"mp3": ".mp3", "wav": ".wav", "m4a": ".m4a"}
-_FORMAT_NAMES = {"mp3": "an MP3", "wav": "a WAV", "m4a": "an M4A"}
+# Translators: the middle of "'x.mp3' is an MP3 file; its name must end in .mp3."
+_FORMAT_NAMES = {"mp3": _("an MP3"), "wav": _("a WAV"), "m4a": _("an M4A")}
 
 # ISO base-media brands used by AAC/ALAC audio in an .m4a container (and plain MP4 audio).
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5", b"3gp6"}
@@ -28,17 +31,17 @@ _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"
 
 class AudioTooLarge(PayloadTooLarge):
     code = "audio_too_large"
-    detail = "The audio file is too large."
+    detail = _("The audio file is too large.")
 
 
 class UnsupportedAudioFormat(InvalidInput):
     code = "unsupported_audio_format"
-    detail = "The audio must be an MP3, WAV or M4A file."
+    detail = _("The audio must be an MP3, WAV or M4A file.")
 
 
 class AudioNameMismatch(UnsupportedAudioFormat):
     code = "audio_name_mismatch"
-    detail = "The file name's extension does not match its audio format."
+    detail = _("The file name's extension does not match its audio format.")
 
 
 def _is_mpeg_audio_frame(head: bytes) -> bool:
@@ -69,11 +72,12 @@ def sniff_uploaded_file(uploaded) -> AudioFormat | None:
     return detect_audio_format(head)
 
 
-def ensure_audio_size(size: int, *, label: str = "The audio file") -> None:
-    """AudioTooLarge (413) past MAX_UPLOAD_BYTES."""
+def ensure_audio_size(size: int, *, label: str | None = None) -> None:
+    """AudioTooLarge (413) past MAX_UPLOAD_BYTES; `label` names the file ("The audio file" by default)."""
     limit = settings.MAX_UPLOAD_BYTES
     if size > limit:
-        raise AudioTooLarge(f"{label} is {size} bytes; the limit is {limit} bytes.")
+        raise AudioTooLarge(gettext("{label} is {size} bytes; the limit is {limit} bytes.").format(
+            label=label or gettext("The audio file"), size=size, limit=limit))
 
 
 def accept_audio(uploaded, *, filename: str | None = None) -> AudioFormat:
@@ -82,12 +86,12 @@ def accept_audio(uploaded, *, filename: str | None = None) -> AudioFormat:
     With `filename` (imports refer to files by name), the name must also end in the
     extension of the format the bytes show, so a CSV's `x.mp3` is an MP3.
     """
-    label = f"'{filename}'" if filename else "The audio file"
+    label = f"'{filename}'" if filename else gettext("The audio file")
     ensure_audio_size(uploaded.size, label=label)
     audio_format = sniff_uploaded_file(uploaded)
     if audio_format is None:
-        raise UnsupportedAudioFormat(f"{label} is not an MP3, WAV or M4A audio file.")
+        raise UnsupportedAudioFormat(gettext("{label} is not an MP3, WAV or M4A audio file.").format(label=label))
     if filename is not None and PurePosixPath(filename).suffix.lower() != EXTENSIONS[audio_format]:
-        raise AudioNameMismatch(f"{label} is {_FORMAT_NAMES[audio_format]} file; "
-                                f"its name must end in {EXTENSIONS[audio_format]}.")
+        raise AudioNameMismatch(gettext("{label} is {format} file; its name must end in {extension}.").format(
+            label=label, format=_FORMAT_NAMES[audio_format], extension=EXTENSIONS[audio_format]))
     return audio_format

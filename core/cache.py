@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils.translation import gettext_lazy as _
 from django_prometheus.cache.backends.redis import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -40,7 +41,7 @@ _CONNECTION_ERRORS = (RedisError, ConnectionInterrupted, OSError)
 
 class CacheUnavailable(ServiceUnavailable):
     code = "cache_unavailable"
-    detail = "The cache is unavailable. Try again later."
+    detail = _("The cache is unavailable. Try again later.")
 
 
 class CircuitBreaker:

@@ -17,6 +17,8 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -29,7 +31,7 @@ class DomainError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "bad_request"
-    detail = "The request could not be processed."
+    detail = _("The request could not be processed.")
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, errors: Any = None,
                  headers: dict[str, str] | None = None):
@@ -42,56 +44,56 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     code = "invalid_input"
-    detail = "Invalid input."
+    detail = _("Invalid input.")
 
 
 class NotAuthenticated(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
     code = "not_authenticated"
-    detail = "Authentication credentials were not provided or are invalid."
+    detail = _("Authentication credentials were not provided or are invalid.")
 
 
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     code = "permission_denied"
-    detail = "You do not have permission to perform this action."
+    detail = _("You do not have permission to perform this action.")
 
 
 class NotFound(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    detail = "Not found."
+    detail = _("Not found.")
 
 
 class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
-    detail = "The request conflicts with the current state."
+    detail = _("The request conflicts with the current state.")
 
 
 class PayloadTooLarge(DomainError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "payload_too_large"
-    detail = "The upload is too large."
+    detail = _("The upload is too large.")
 
 
 class RequestTooLarge(PayloadTooLarge):
     """The whole request, judged from its headers; one code whichever limit refused it."""
 
     code = "request_too_large"
-    detail = "The request body is too large."
+    detail = _("The request body is too large.")
 
 
 class Unprocessable(DomainError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     code = "unprocessable"
-    detail = "The request could not be processed."
+    detail = _("The request could not be processed.")
 
 
 class ServiceUnavailable(DomainError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"
-    detail = "A service this request needs is unavailable. Try again later."
+    detail = _("A service this request needs is unavailable. Try again later.")
 
 
 def error_body(code: str, detail: Any, errors: Any = None) -> dict[str, Any]:
@@ -117,7 +119,7 @@ def _drf_error(exc: drf_exceptions.APIException) -> tuple[str, str, Any]:
         errors = exc.detail
         if isinstance(errors, list):
             errors = {"non_field_errors": errors}
-        return "invalid_input", "Invalid input.", errors
+        return "invalid_input", gettext("Invalid input."), errors
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     detail = exc.detail
@@ -140,7 +142,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         # Django refuses these from the headers, before reading the body: answering is cheap.
         exc = RequestTooLarge()
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-        exc = InvalidInput(str(exc) or "The request has too many fields or files.", code="too_many_fields")
+        exc = InvalidInput(str(exc) or gettext("The request has too many fields or files."),
+                           code="too_many_fields")
     elif isinstance(exc, DjangoValidationError):
         # A rule enforced by a model or validator inside a service is bad input, not a crash.
         exc = InvalidInput(errors=_django_validation_errors(exc))
@@ -167,7 +170,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         return Response(error_body(unavailable.code, unavailable.detail), status=unavailable.status_code)
 
     logger.error("Unhandled error", exc_info=exc)
-    return Response(error_body("server_error", "Internal server error."),
+    return Response(error_body("server_error", gettext("Internal server error.")),
                     status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
@@ -176,7 +179,8 @@ def _wants_json(request) -> bool:
     return not request.path.startswith("/admin/")
 
 
-def _django_handler(status_code: int, code: str, detail: str):
+def _django_handler(status_code: int, code: str, detail: Any):
+    # `detail` is lazy: translated when a request is answered, in its language.
     def handler(request, exception=None):
         if _wants_json(request):
             return JsonResponse(error_body(code, detail), status=status_code)
@@ -190,10 +194,10 @@ def _django_handler(status_code: int, code: str, detail: str):
     return handler
 
 
-handler400 = _django_handler(400, "bad_request", "Bad request.")
-handler403 = _django_handler(403, "permission_denied", "You do not have permission to perform this action.")
-handler404 = _django_handler(404, "not_found", "Not found.")
-handler500 = _django_handler(500, "server_error", "Internal server error.")
+handler400 = _django_handler(400, "bad_request", _("Bad request."))
+handler403 = _django_handler(403, "permission_denied", _("You do not have permission to perform this action."))
+handler404 = _django_handler(404, "not_found", _("Not found."))
+handler500 = _django_handler(500, "server_error", _("Internal server error."))
 
 
 def dependency_failure_response(exc: Exception) -> JsonResponse | None:

@@ -43,6 +43,7 @@ from django.core.files.storage import default_storage
 from django.urls import get_script_prefix, reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import gettext_lazy as _
 from storages.backends.s3 import S3Storage
 
 from core.audio import CONTENT_TYPES
@@ -66,16 +67,16 @@ Progress = Callable[[int], None] | None
 
 class StorageUnavailable(ServiceUnavailable):
     code = "storage_unavailable"
-    detail = "The audio storage is unavailable. Try again later."
+    detail = _("The audio storage is unavailable. Try again later.")
 
 
 class InvalidSignature(Forbidden):
     code = "invalid_signature"
-    detail = "This audio link is invalid or has expired."
+    detail = _("This audio link is invalid or has expired.")
 
 
 class StoredFileNotFound(NotFound):
-    detail = "Audio file not found."
+    detail = _("Audio file not found.")
 
 
 def is_s3() -> bool:

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -26,7 +27,7 @@ def _errors(*pairs: tuple[int, str]) -> dict:
 
 
 UNAUTHENTICATED = (401, "Missing or invalid access token.")
-SAVED_MESSAGE = "Session saved successfully"
+SAVED_MESSAGE = _("Session saved successfully")
 
 
 class SessionsApi(APIView):

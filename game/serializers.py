@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -92,7 +94,7 @@ _OFFSET_WITH_LOST_PLUS = re.compile(r" (\d{2}:?\d{2})$")
 class DateOrDateTimeField(serializers.Field):
     """An ISO date (a whole day in the learner's time zone) or an ISO datetime (naive means UTC)."""
 
-    default_error_messages = {"invalid": "Use an ISO date (2025-12-10) or datetime (2025-12-10T10:00:00Z)."}
+    default_error_messages = {"invalid": _("Use an ISO date (2025-12-10) or datetime (2025-12-10T10:00:00Z).")}
 
     def to_internal_value(self, value):
         if not isinstance(value, str):
@@ -125,7 +127,7 @@ class SessionHistoryQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         start, end = attrs.get("from_date"), attrs.get("to_date")
         if start is not None and end is not None and _comparable(start) > _comparable(end):
-            raise serializers.ValidationError({"to_date": ["Must not be before from_date."]})
+            raise serializers.ValidationError({"to_date": [gettext("Must not be before from_date.")]})
         return attrs
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, Tag
@@ -52,13 +53,15 @@ def _check_references(session: SessionInput) -> None:
     found = set(Speech.objects.filter(id__in=speech_ids).values_list("id", flat=True))
     missing = [str(speech_id) for speech_id in speech_ids if speech_id not in found]
     if missing:
-        raise SpeechNotFound(f"{len(missing)} speech(es) do not exist.", errors={"speech_ids": missing})
+        raise SpeechNotFound(gettext("{count} speech(es) do not exist.").format(count=len(missing)),
+                             errors={"speech_ids": missing})
     tag_ids = _unique(list(session.selected_tags))
     if tag_ids:
         found_tags = set(Tag.objects.filter(id__in=tag_ids).values_list("id", flat=True))
         missing_tags = [str(tag_id) for tag_id in tag_ids if tag_id not in found_tags]
         if missing_tags:
-            raise TagNotFound(f"{len(missing_tags)} tag(s) do not exist.", errors={"selected_tags": missing_tags})
+            raise TagNotFound(gettext("{count} tag(s) do not exist.").format(count=len(missing_tags)),
+                              errors={"selected_tags": missing_tags})
 
 
 # --- idempotency ----------------------------------------------------------------
@@ -150,9 +153,9 @@ def save_session(*, user: User, session: SessionInput, idempotency_key: str | No
             return _replay(submission, fingerprint)
 
     problems = session_problems(session, now=timezone.now(),
-                                clock_skew=timedelta(seconds=settings.GAME_CLOCK_SKEW_SECONDS))
+                                clock_skew=timedelta(seconds=settings.GAME_CLOCK_SKEW_SECONDS), translate=gettext)
     if problems:
-        raise SessionInvalid("The session's statistics or results are inconsistent.", errors=problems)
+        raise SessionInvalid(gettext("The session's statistics or results are inconsistent."), errors=problems)
     _check_references(session)
 
     try:

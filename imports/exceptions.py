@@ -4,34 +4,36 @@ A bad CSV is content's (`content.exceptions.InvalidCsv`, `CsvTooLarge`, `CsvRows
 format is content's), a storage outage core's (`core.storage.StorageUnavailable`).
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 
 
 class UploadSessionNotFound(NotFound):
     code = "upload_session_not_found"
-    detail = "Upload session not found or expired."
+    detail = _("Upload session not found or expired.")
 
 
 class UploadSessionClosed(Conflict):
     code = "upload_session_imported"
-    detail = "This upload session has already been imported; upload the audio files again in a new session."
+    detail = _("This upload session has already been imported; upload the audio files again in a new session.")
 
 
 class NoFilesUploaded(InvalidInput):
     code = "no_files"
-    detail = "Send at least one audio file in the `files` field."
+    detail = _("Send at least one audio file in the `files` field.")
 
 
 class InvalidAudioFile(InvalidInput):
     code = "invalid_audio_file"
-    detail = "Only MP3, WAV and M4A audio files are accepted."
+    detail = _("Only MP3, WAV and M4A audio files are accepted.")
 
 
 class AudioFileTooLarge(PayloadTooLarge):
     code = "audio_file_too_large"
-    detail = "An audio file is larger than the limit."
+    detail = _("An audio file is larger than the limit.")
 
 
 class ImportAlreadyRunning(Conflict):
     code = "import_running"
-    detail = "This upload session is being imported already; follow that import's progress."
+    detail = _("This upload session is being imported already; follow that import's progress.")

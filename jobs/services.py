@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from core.cache import set_quietly
 from core.exceptions import DomainError
@@ -55,13 +57,24 @@ def _claim(job_id: uuid.UUID | str) -> Job | None:
         return job
 
 
+def _plain(value: Any) -> Any:
+    """`value` with every lazy translation made a str: the row's JSON cannot hold a lazy object."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _finish(job: Job, *, state: str, result: dict | None = None, error: DomainError | None = None,
             detail: str = "") -> None:
     job.state, job.finished_at = state, timezone.now()
     job.result = result or {}
     if error is not None:
         job.error_code, job.error_detail = error.code, str(error.detail)
-        job.errors = error.errors or []
+        job.errors = _plain(error.errors) or []
     elif detail:
         job.error_code, job.error_detail = "server_error", detail
     job.save(update_fields=["state", "finished_at", "result", "error_code", "error_detail", "errors", "done",
@@ -113,7 +126,8 @@ def run_job(job_id: uuid.UUID | str, work: Work) -> None:
     if job is None:
         return
     if job.attempts > settings.JOB_MAX_ATTEMPTS:
-        _finish(job, state=Job.State.FAILED, detail=f"Stopped after {settings.JOB_MAX_ATTEMPTS} interrupted attempts.")
+        _finish(job, state=Job.State.FAILED, detail=gettext("Stopped after {attempts} interrupted attempts.").format(
+            attempts=settings.JOB_MAX_ATTEMPTS))
         return
     progress = _ProgressWriter(job)
     try:
@@ -124,7 +138,7 @@ def run_job(job_id: uuid.UUID | str, work: Work) -> None:
         return
     except Exception:
         job.done = progress.done
-        _finish(job, state=Job.State.FAILED, detail="The job failed unexpectedly.")
+        _finish(job, state=Job.State.FAILED, detail=gettext("The job failed unexpectedly."))
         raise
     finally:
         progress.close()

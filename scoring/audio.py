@@ -22,6 +22,8 @@ import sys
 from array import array
 
 import av
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from pocketsphinx import Vad
 
 from core.audio import HEAD_BYTES, detect_audio_format
@@ -35,12 +37,13 @@ MIN_DYNAMIC_RANGE_DB = 12.0
 # Mean square of the loudest frames below this (about -55 dBFS) is no usable recording.
 MIN_PEAK_ENERGY_DB = 35.0
 
+# Lazy: a message is translated when the error is answered, in the request's language.
 QUALITY_MESSAGES = {
-    "too_long": "The recording is longer than {max_seconds:g} seconds.",
-    "too_short": "The recording is too short to score.",
-    "too_quiet": "The recording is too quiet to score.",
-    "too_noisy": "The recording is too noisy to score.",
-    "no_speech": "No speech was detected in the recording.",
+    "too_long": _("The recording is longer than {max_seconds:g} seconds."),
+    "too_short": _("The recording is too short to score."),
+    "too_quiet": _("The recording is too quiet to score."),
+    "too_noisy": _("The recording is too noisy to score."),
+    "no_speech": _("No speech was detected in the recording."),
 }
 
 
@@ -49,7 +52,7 @@ class AudioDecodeError(Exception):
 
 
 def _quality_error(reason: str, **params) -> AudioQualityError:
-    return AudioQualityError(QUALITY_MESSAGES[reason].format(**params), reason=reason)
+    return AudioQualityError(format_lazy(QUALITY_MESSAGES[reason], **params), reason=reason)
 
 
 def decode_audio(data: bytes, *, max_seconds: float) -> PcmAudio:
@@ -59,7 +62,7 @@ def decode_audio(data: bytes, *, max_seconds: float) -> PcmAudio:
     AudioQualityError("too_long") past `max_seconds`.
     """
     if detect_audio_format(data[:HEAD_BYTES]) is None:
-        raise AudioDecodeError("Not a WAV, MP3 or M4A file.")
+        raise AudioDecodeError(_("Not a WAV, MP3 or M4A file."))
     max_bytes = int(max_seconds * SAMPLE_RATE) * 2
     chunks: list[bytes] = []
     size = 0
@@ -67,7 +70,7 @@ def decode_audio(data: bytes, *, max_seconds: float) -> PcmAudio:
         with av.open(io.BytesIO(data), mode="r") as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
-                raise AudioDecodeError("The file holds no audio stream.")
+                raise AudioDecodeError(_("The file holds no audio stream."))
             resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -82,11 +85,11 @@ def decode_audio(data: bytes, *, max_seconds: float) -> PcmAudio:
                 chunks.append(chunk)
                 size += len(chunk)
     except (av.FFmpegError, ValueError) as exc:
-        raise AudioDecodeError("The audio could not be decoded.") from exc
+        raise AudioDecodeError(_("The audio could not be decoded.")) from exc
     if size > max_bytes:
         raise _quality_error("too_long", max_seconds=max_seconds)
     if size == 0:
-        raise AudioDecodeError("The file holds no audio.")
+        raise AudioDecodeError(_("The file holds no audio."))
     return PcmAudio(samples=b"".join(chunks))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.audio import ensure_audio_size
 from core.observability import metrics
@@ -58,12 +59,13 @@ def score_pronunciation(*, audio: bytes, reference_text: str, language: str = "e
     ensure_audio_size(len(audio))
     provider = get_speech_provider()
     if not provider.supports_language(language):
-        raise UnsupportedLanguage(f"The {provider.name} scoring engine does not support {language!r}.")
+        raise UnsupportedLanguage(_("The {provider} scoring engine does not support {language}.").format(
+            provider=provider.name, language=repr(language)))
     try:
         pcm = decode_audio(audio, max_seconds=settings.SPEECH_MAX_AUDIO_SECONDS)
         check_quality(pcm)
     except AudioDecodeError as exc:
-        raise InvalidAudio(f"{exc} Send a WAV, MP3 or M4A recording.") from exc
+        raise InvalidAudio(_("{problem} Send a WAV, MP3 or M4A recording.").format(problem=exc)) from exc
     except AudioQualityError as exc:
         raise AudioQualityTooLow(str(exc)) from exc
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from core.audio import AudioTooLarge
@@ -60,14 +61,15 @@ class SingleAudioUploadHandler(FileUploadHandler):
         if self.files_started > 1:
             # Raised from the second part's headers, before any of its bytes are kept. Not
             # StopUpload: Django would then answer with the first file as if nothing happened.
-            raise TooManyFiles("Send exactly one file part: the recording, in the `audio` field.")
+            raise TooManyFiles(_("Send exactly one file part: the recording, in the `audio` field."))
         super().new_file(*args, **kwargs)
         self.buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if start + len(raw_data) > settings.MAX_UPLOAD_BYTES:
             # Not ensure_audio_size: it would give the bytes read so far as the size, and reading stops here.
-            raise AudioTooLarge(f"The audio file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
+            raise AudioTooLarge(_("The audio file is larger than {limit} bytes.").format(
+                limit=settings.MAX_UPLOAD_BYTES))
         self.buffer.write(raw_data)
         return None  # consumed: no later handler sees the data
 
@@ -89,6 +91,7 @@ def prepare_audio_upload(request: Request) -> None:
         raise LengthRequired()
     limit = max_request_bytes()
     if length > limit:
-        raise RequestTooLarge(f"The request is {length} bytes; the limit is {limit} bytes "
-                              f"(one recording of at most {settings.MAX_UPLOAD_BYTES} bytes and the form fields).")
+        raise RequestTooLarge(_("The request is {length} bytes; the limit is {limit} bytes (one recording of at "
+                                "most {audio_limit} bytes and the form fields).").format(
+            length=length, limit=limit, audio_limit=settings.MAX_UPLOAD_BYTES))
     request._request.upload_handlers = [SingleAudioUploadHandler(request._request)]

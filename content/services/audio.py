@@ -10,6 +10,7 @@ from itertools import islice
 from django.conf import settings
 from django.core.files import File
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import audit
 from content.exceptions import AudioNotInStorage
@@ -32,7 +33,7 @@ def validate_audio_upload(*, audio_file: File) -> AudioFormat:
     try:
         return accept_audio(audio_file)
     except UnsupportedAudioFormat as exc:
-        raise UnsupportedAudioFormat(errors={"audio": [exc.detail]}) from exc
+        raise UnsupportedAudioFormat(errors={"audio": [str(exc.detail)]}) from exc
 
 
 def store_audio_upload(*, audio_file: File, level: str) -> str:
@@ -47,10 +48,11 @@ def existing_audio_key(key: str) -> str:
     key = (key or "").strip()
     if (not key or key.startswith("/") or "\\" in key or ".." in key.split("/")
             or len(key) > AUDIO_KEY_MAX_LENGTH):
-        raise InvalidInput("Invalid audio key.", code="invalid_audio_key",
-                           errors={"audio_key": ["Give the storage key of an uploaded audio object."]})
+        raise InvalidInput(_("Invalid audio key."), code="invalid_audio_key",
+                           errors={"audio_key": [_("Give the storage key of an uploaded audio object.")]})
     if not storage.exists(key):
-        raise AudioNotInStorage(errors={"audio_key": [f"No stored audio object has the key {key!r}."]})
+        raise AudioNotInStorage(errors={"audio_key": [
+            _("No stored audio object has the key {key}.").format(key=repr(key))]})
     return key
 
 

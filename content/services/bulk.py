@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import audit
 from content.models import Speech, SpeechTag, Tag
@@ -64,12 +65,13 @@ def _check_items(items: Sequence[NewSpeech]) -> None:
     for index, item in enumerate(items):
         errors = check_speech_fields(text=item.text, level=item.level, type=item.type)
         if not item.audio_key:
-            errors["audio_key"] = ["A stored audio object is required."]
-        problems += [f"Item {index}: {name}: {' '.join(messages)}" for name, messages in errors.items()]
+            errors["audio_key"] = [_("A stored audio object is required.")]
+        problems += [_("Item {index}: {field}: {problems}").format(index=index, field=name, problems=" ".join(messages))
+                     for name, messages in errors.items()]
         if len(problems) >= MAX_REPORTED_PROBLEMS:
             break
     if problems:
-        raise InvalidInput("Some speeches cannot be created.", errors={"items": problems[:MAX_REPORTED_PROBLEMS]})
+        raise InvalidInput(_("Some speeches cannot be created."), errors={"items": problems[:MAX_REPORTED_PROBLEMS]})
 
 
 def create_speeches(*, items: Sequence[NewSpeech], copy_audio: bool, actor: User | None = None,

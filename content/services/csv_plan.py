@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from content import selectors
 from content.csv_format import SpeechRow, check_rows, read_csv
 from content.exceptions import CsvRowsInvalid, InvalidCsv
@@ -23,12 +25,13 @@ def plan_speech_csv(*, csv_data: bytes, available_files: set[str]) -> SpeechCsvP
     """
     records = read_csv(csv_data)
     if not records:
-        raise InvalidCsv("The CSV has a header but no rows.", code="csv_empty")
+        raise InvalidCsv(_("The CSV has a header but no rows."), code="csv_empty")
     rows, errors = check_rows(records, available_files)
     if errors:
         bad_rows = len({error.row for error in errors})
         raise CsvRowsInvalid(
-            f"{bad_rows} of {len(records)} rows are invalid ({len(errors)} errors); nothing was imported.",
+            _("{bad_rows} of {rows} rows are invalid ({errors} errors); nothing was imported.").format(
+                bad_rows=bad_rows, rows=len(records), errors=len(errors)),
             errors=[error.as_dict() for error in errors],
         )
     return SpeechCsvPlan(rows=rows, new_tags=selectors.missing_tag_names(tag for row in rows for tag in row.tags))

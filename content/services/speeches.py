@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import audit
 from content.exceptions import UnknownTags
@@ -56,7 +57,8 @@ def _tags_by_ids(tag_ids: Iterable[uuid.UUID | str]) -> list[Tag]:
     found = {tag.id: tag for tag in Tag.objects.filter(id__in=wanted)}
     missing = [str(tag_id) for tag_id in wanted if tag_id not in found]
     if missing:
-        raise UnknownTags(errors={"tag_ids": [f"Unknown tag id: {tag_id}" for tag_id in missing]})
+        raise UnknownTags(errors={"tag_ids": [_("Unknown tag id: {tag_id}").format(tag_id=tag_id)
+                                              for tag_id in missing]})
     return [found[tag_id] for tag_id in wanted]
 
 
@@ -64,11 +66,11 @@ def check_speech_fields(*, text: str | None, level: str | None, type: str | None
     """Per-field problems of the given values (None: not given, nothing to check)."""
     errors = {}
     if text is not None and not text.strip():
-        errors["text"] = ["This field may not be blank."]
+        errors["text"] = [_("This field may not be blank.")]
     if level is not None and level not in _LEVELS:
-        errors["level"] = [f"Must be one of {', '.join(Level.values)}."]
+        errors["level"] = [_("Must be one of {choices}.").format(choices=", ".join(Level.values))]
     if type is not None and type not in _TYPES:
-        errors["type"] = [f"Must be one of {', '.join(SentenceType.values)}."]
+        errors["type"] = [_("Must be one of {choices}.").format(choices=", ".join(SentenceType.values))]
     return errors
 
 
@@ -93,8 +95,8 @@ def create_speech(*, data: SpeechInput, actor: User | None = None) -> Speech:
     """A new speech with its tags; an uploaded file is stored first and deleted again if the write fails."""
     _ensure_speech_fields(text=data.text, level=data.level, type=data.type)
     if (data.audio_file is None) == (data.audio_key is None):
-        raise InvalidInput("Give either an audio file or the audio_key of a stored audio object.",
-                           code="audio_required", errors={"audio": ["Exactly one of audio or audio_key."]})
+        raise InvalidInput(_("Give either an audio file or the audio_key of a stored audio object."),
+                           code="audio_required", errors={"audio": [_("Exactly one of audio or audio_key.")]})
     tags = _tags_by_ids(data.tag_ids)
     uploaded = (store_audio_upload(audio_file=data.audio_file, level=data.level)
                 if data.audio_file is not None else None)
@@ -117,8 +119,8 @@ def update_speech(*, speech: Speech, changes: SpeechChanges, actor: User | None 
     """Apply `changes`; a replaced audio object is deleted after the commit unless another speech uses it."""
     _ensure_speech_fields(text=changes.text, level=changes.level, type=changes.type)
     if changes.audio_file is not None and changes.audio_key is not None:
-        raise InvalidInput("Give either an audio file or an audio_key, not both.", code="audio_conflict",
-                           errors={"audio": ["Exactly one of audio or audio_key."]})
+        raise InvalidInput(_("Give either an audio file or an audio_key, not both."), code="audio_conflict",
+                           errors={"audio": [_("Exactly one of audio or audio_key.")]})
     tags = _tags_by_ids(changes.tag_ids) if changes.tag_ids is not None else None
     old_tag_ids = list(SpeechTag.objects.filter(speech=speech).values_list("tag_id", flat=True))
     before = _speech_snapshot(speech, old_tag_ids)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 import audit
 from content import selectors
@@ -27,9 +28,10 @@ UNCHANGED: Any = object()
 def _clean_tag_name(name: str) -> str:
     name = normalise_tag_name(name)
     if not name:
-        raise InvalidInput(errors={"name": ["This field may not be blank."]})
+        raise InvalidInput(errors={"name": [_("This field may not be blank.")]})
     if len(name) > TAG_NAME_MAX_LENGTH:
-        raise InvalidInput(errors={"name": [f"Ensure this field has no more than {TAG_NAME_MAX_LENGTH} characters."]})
+        raise InvalidInput(errors={"name": [
+            _("Ensure this field has no more than {max_length} characters.").format(max_length=TAG_NAME_MAX_LENGTH)]})
     return name
 
 
@@ -41,7 +43,7 @@ def _clean_category(category: str | None) -> str | None:
 def _ensure_name_free(name: str, *, except_tag: Tag | None = None) -> None:
     holder = selectors.tags_by_name_key([name]).get(tag_name_key(name))
     if holder is not None and (except_tag is None or holder.pk != except_tag.pk):
-        raise TagNameTaken(f"A tag named {name!r} already exists.")
+        raise TagNameTaken(_("A tag named {name} already exists.").format(name=repr(name)))
 
 
 def create_tag(*, name: str, category: str | None = None, actor: User | None = None) -> Tag:
@@ -54,7 +56,7 @@ def create_tag(*, name: str, category: str | None = None, actor: User | None = N
             audit.record("tag.create", tag, {"after": {"name": name, "category": category}}, actor=actor)
             invalidate_content_caches()
     except IntegrityError:  # created by someone else between the check and the insert
-        raise TagNameTaken(f"A tag named {name!r} already exists.") from None
+        raise TagNameTaken(_("A tag named {name} already exists.").format(name=repr(name))) from None
     return tag
 
 
@@ -76,7 +78,7 @@ def update_tag(*, tag: Tag, name: str | None = None, category: Any = UNCHANGED, 
                          actor=actor)
             invalidate_content_caches()
     except IntegrityError:
-        raise TagNameTaken(f"A tag named {tag.name!r} already exists.") from None
+        raise TagNameTaken(_("A tag named {name} already exists.").format(name=repr(tag.name))) from None
     return tag
 
 
@@ -84,7 +86,8 @@ def delete_tag(*, tag: Tag, actor: User | None = None) -> None:
     """Delete a tag no active speech uses (409 otherwise); links from archived speeches go with it."""
     in_use = selectors.active_speech_count(tag_id=tag.pk)
     if in_use:
-        raise TagInUse(f"{in_use} speech(es) still use the tag {tag.name!r}; remove it from them first.")
+        raise TagInUse(_("{count} speech(es) still use the tag {name}; remove it from them first.").format(
+            count=in_use, name=repr(tag.name)))
     with transaction.atomic():
         audit.record("tag.delete", tag, {"before": {"name": tag.name, "category": tag.category}}, actor=actor)
         tag.delete()
@@ -111,7 +114,8 @@ def tags_for_names(*, names: Iterable[str], categories: Mapping[str, str | None]
     too_long = [name for name in missing.values() if len(name) > TAG_NAME_MAX_LENGTH]
     if too_long:
         raise InvalidInput(errors={"tag_names": [
-            f"Tag name '{name[:40]}...' is too long (at most {TAG_NAME_MAX_LENGTH} characters)" for name in too_long]})
+            _("Tag name '{name}...' is too long (at most {max_length} characters)").format(
+                name=name[:40], max_length=TAG_NAME_MAX_LENGTH) for name in too_long]})
     if missing:
         categories = categories or {}
         # An editor may create one of these tags at the same moment; theirs is then used.

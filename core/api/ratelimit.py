@@ -20,6 +20,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
@@ -37,10 +38,11 @@ IPV6_PREFIX = 64
 
 
 class RateLimited(Throttled):
-    default_detail = "Too many requests."
+    # Lazy, like DRF's own: Throttled translates them (and picks one by `wait`) when raised, in the request's language.
+    default_detail = _("Too many requests.")
     default_code = "rate_limited"
-    extra_detail_singular = "Try again in {wait} second."
-    extra_detail_plural = "Try again in {wait} seconds."
+    extra_detail_singular = _("Try again in {wait} second.")
+    extra_detail_plural = _("Try again in {wait} seconds.")
 
 
 def scope_of(view, method: str) -> str:

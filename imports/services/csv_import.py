@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import audit
 from content.exceptions import CsvTooLarge
@@ -78,7 +79,7 @@ def read_csv_upload(upload: BinaryIO) -> bytes:
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise CsvTooLarge(f"The CSV is larger than {limit} bytes.")
+        raise CsvTooLarge(gettext("The CSV is larger than {limit} bytes.").format(limit=limit))
     return data
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import audit
 from content.services import delete_batch_audio
@@ -76,11 +77,11 @@ def check_audio_file(content: File) -> tuple[CheckedFile | None, str, str]:
     try:
         audio_format = accept_audio(content, filename=name or None)
     except AudioTooLarge as exc:
-        return None, "too_large", exc.detail
+        return None, "too_large", str(exc.detail)
     except UnsupportedAudioFormat as exc:
-        return None, "invalid", exc.detail
+        return None, "invalid", str(exc.detail)
     if not name:
-        return None, "invalid", "The file has no usable name"
+        return None, "invalid", _("The file has no usable name")
     return CheckedFile(content, original, name, content.size, audio_format), "", ""
 
 
@@ -90,10 +91,12 @@ def raise_file_problems(problems: list[tuple[str, str, str]]) -> None:
     invalid = [{"filename": name, "error": message} for name, kind, message in problems if kind != "too_large"]
     if too_large:
         names = ", ".join(item["filename"] for item in too_large)
-        raise AudioFileTooLarge(f"Too large (over {settings.MAX_UPLOAD_BYTES} bytes): {names}.", errors=too_large)
+        raise AudioFileTooLarge(_("Too large (over {limit} bytes): {names}.").format(
+            limit=settings.MAX_UPLOAD_BYTES, names=names), errors=too_large)
     if invalid:
         names = ", ".join(item["filename"] for item in invalid)
-        raise InvalidAudioFile(f"Not accepted (only MP3, WAV and M4A files): {names}.", errors=invalid)
+        raise InvalidAudioFile(_("Not accepted (only MP3, WAV and M4A files): {names}.").format(names=names),
+                               errors=invalid)
 
 
 def sort_audio_files(files: Sequence[File]) -> tuple[list[CheckedFile], list[tuple[str, str, str]]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from content.exceptions import InvalidCsv
 from imports.exceptions import ImportAlreadyRunning, UploadSessionClosed
 from imports.models import UploadSession
@@ -39,7 +41,7 @@ def start_staged_import(*, actor: User | None, session_id: uuid.UUID | str) -> J
     if session.state != UploadSession.State.OPEN:
         raise UploadSessionClosed()
     if not session.pending_csv:
-        raise InvalidCsv("There is no checked CSV waiting for this session; upload the CSV again.",
+        raise InvalidCsv(_("There is no checked CSV waiting for this session; upload the CSV again."),
                          code="no_staged_csv")
     if Job.objects.filter(kind=IMPORT_JOB_KIND, params__session_id=str(session.id),
                           state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import azure.cognitiveservices.speech as speechsdk
+from django.utils.translation import gettext_lazy as _
 
 from scoring.providers.base import (
     LANGUAGE_TAG,
@@ -98,7 +99,7 @@ def result_from_azure_json(data: dict[str, Any]) -> ScoringResult:
 def error_from_cancellation(reason: str, code: str, details: str) -> SpeechProviderError:
     """Our error for a cancelled recognition (`reason`/`code` are the SDK's enum member names)."""
     if reason == "EndOfStream":
-        return AudioQualityError("No speech was recognised in the recording.", reason="no_speech")
+        return AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
     message = f"Azure Speech cancelled the recognition ({code}): {details}"
     if code == "ServiceTimeout":
         return _TimedOut(message)
@@ -173,7 +174,7 @@ class AzureSpeechProvider(SpeechProvider):
                 raise SpeechProviderAPIError("Azure Speech returned an unreadable result.") from None
             return result_from_azure_json(data)
         if result.reason == speechsdk.ResultReason.NoMatch:
-            raise AudioQualityError("No speech was recognised in the recording.", reason="no_speech")
+            raise AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
         if result.reason == speechsdk.ResultReason.Canceled:
             details = result.cancellation_details
             raise error_from_cancellation(details.reason.name, details.code.name, details.error_details or "")

@@ -50,6 +50,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.utils.translation import gettext_lazy as _
 from pocketsphinx import Decoder, FsgModel, get_model_path
 
 from scoring.providers.base import (
@@ -258,11 +259,11 @@ class LocalSpeechProvider(SpeechProvider):
                         phone_counts.append(len(phones))
             tokens = [ref.token for ref in reference if ref.scorable]
             if not tokens:
-                raise ReferenceTextError("None of the reference words is in the pronunciation dictionary.")
+                raise ReferenceTextError(_("None of the reference words is in the pronunciation dictionary."))
 
             path = engine.recognise(tokens, audio.samples)
             if not heard_speech(path):
-                raise AudioQualityError("No speech was recognised in the recording.", reason="no_speech")
+                raise AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
             plan = plan_tokens(tokens, phone_counts, path)
             aligned_fit = self._aligned_fit(engine, tokens, plan.attempted, plan.matched, audio.samples)
             transcript = None

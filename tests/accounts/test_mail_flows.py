@@ -260,3 +260,15 @@ def test_an_address_taken_meanwhile_is_not_taken_over(mail_server):
     assert response.status_code == 409
     assert User.objects.get(pk=user.pk).email == "old@example.com"
 
+
+def test_mails_are_written_in_the_language_of_the_request(mail_server):
+    register("vy@example.com", HTTP_ACCEPT_LANGUAGE="vi")
+    register("sam@example.com", HTTP_ACCEPT_LANGUAGE="en-GB")
+
+    vietnamese, english = mail_server.wait_for("vy@example.com"), mail_server.wait_for("sam@example.com")
+
+    assert english.text.startswith("Hello Trần Thị Lan,")
+    assert english.subject.startswith("Your English Practice verification code")
+    assert vietnamese.subject != english.subject and vietnamese.code in vietnamese.subject
+    assert "Hello" not in vietnamese.text and "Trần Thị Lan" in vietnamese.text
+    assert '<html lang="vi">' in vietnamese.html
