@@ -7,12 +7,11 @@ with a password get a mail; the page answers the same for any address.
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.template import loader
 from django.urls import path, reverse_lazy
 
 from accounts import services
 from core.api.ratelimit import limit_form_posts
-from core.mail import Mail
+from core.mail import compose
 
 
 class StaffPasswordResetForm(PasswordResetForm):
@@ -21,10 +20,9 @@ class StaffPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        subject = " ".join(loader.render_to_string(subject_template_name, context).split())
-        text = loader.render_to_string(email_template_name, context)
-        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
-        services.queue_mail(mail=Mail(to=to_email, subject=subject, text=text, html=html), kind="staff_password_reset")
+        mail = compose(to=to_email, subject_template=subject_template_name, text_template=email_template_name,
+                       html_template=html_email_template_name, context=context)
+        services.queue_mail(mail=mail, kind="staff_password_reset")
 
 
 class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -212,3 +212,15 @@ def set_quietly(key: str, value: Any, timeout: float | None, *, alias: str = "de
             caches[alias].set(key, value, timeout)
     except CacheUnavailable:
         pass
+
+
+def count_in_window(key: str, window: int, *, alias: str = "counters") -> int:
+    """Count one event under `key` in a fixed window of `window` seconds from its first event; the count so far."""
+    counters = caches[alias]
+    # add() writes only if absent, so concurrent first events agree on one window.
+    counters.add(key, 0, timeout=window)
+    try:
+        return counters.incr(key)
+    except ValueError:  # the window ran out between add() and incr()
+        counters.set(key, 1, timeout=window)
+        return 1

@@ -22,14 +22,20 @@ class Mail:
         return asdict(self)
 
 
+def compose(*, to: str, subject_template: str, text_template: str, html_template: str | None,
+            context: dict) -> Mail:
+    """A mail from its templates in the active language (`html_template` None: plain text only)."""
+    # A subject is one line whatever the template's line breaks (a header cannot hold a newline).
+    subject = " ".join(render_to_string(subject_template, context).split())
+    return Mail(to=to, subject=subject, text=render_to_string(text_template, context),
+                html=render_to_string(html_template, context) if html_template else "")
+
+
 def render(template: str, context: dict, *, to: str, language: str) -> Mail:
     """`template` names `<template>_subject.txt`, `<template>.txt` and `<template>.html`."""
     with translation.override(language):
-        # A subject is one line whatever the template's line breaks (a header cannot hold a newline).
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    return Mail(to=to, subject=subject, text=text, html=html)
+        return compose(to=to, subject_template=f"{template}_subject.txt", text_template=f"{template}.txt",
+                       html_template=f"{template}.html", context=context)
 
 
 def send(mail: Mail | dict) -> None:
@@ -37,5 +43,6 @@ def send(mail: Mail | dict) -> None:
     if isinstance(mail, dict):
         mail = Mail(**mail)
     message = EmailMultiAlternatives(subject=mail.subject, body=mail.text, to=[mail.to])
-    message.attach_alternative(mail.html, "text/html")
+    if mail.html:  # an empty HTML part would be what a mail client shows
+        message.attach_alternative(mail.html, "text/html")
     message.send()

@@ -8,7 +8,6 @@ import email
 import email.policy
 import logging
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+
+from tests.faults.redis_server import free_port
 
 
 @dataclass
@@ -97,12 +98,6 @@ class Inbox:
                                          f"{[(m.to, m.subject) for m in self._mails]}")
                 self._changed.wait(left)
             return [m for m in self._mails if address in m.to][count - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpServer:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.exceptions import AccountTokenInvalid
@@ -116,6 +116,5 @@ def redeem(*, purpose: str, then: Callable[[AccountToken], T], link_token: str |
 def purge_ended(*, older_than: timedelta = timedelta(days=7)) -> int:
     """Delete tokens that were used or expired more than `older_than` ago."""
     cutoff = timezone.now() - older_than
-    deleted, _ = AccountToken.objects.filter(expires_at__lt=cutoff).delete()
-    used, _ = AccountToken.objects.filter(used_at__lt=cutoff).delete()
-    return deleted + used
+    deleted, _ = AccountToken.objects.filter(Q(expires_at__lt=cutoff) | Q(used_at__lt=cutoff)).delete()
+    return deleted

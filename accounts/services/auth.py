@@ -9,11 +9,10 @@ from accounts.exceptions import (
     EmailTaken,
     InvalidCredentials,
     PasswordNotSet,
-    WrongPassword,
 )
 from accounts.models import AccountToken, AuthProvider, User, normalise_email
 from accounts.services import account_tokens, lockout
-from accounts.services.passwords import check_password_strength
+from accounts.services.passwords import check_password_strength, confirm_current_password
 from accounts.services.recovery import sign_out_everywhere
 from accounts.services.tokens import (
     TokenPair,
@@ -91,10 +90,8 @@ def change_password(*, user: User, current_password: str, new_password: str,
     """Set a new password and sign every other device out; this device stays signed in."""
     if not user.has_usable_password():
         raise PasswordNotSet()
-    lockout.reserve_attempt(email=user.email)
-    if not user.check_password(current_password):
-        audit.record("user.password_change_failed", user, actor=user)
-        raise WrongPassword(errors={"current_password": [WrongPassword.detail]})
+    confirm_current_password(user=user, password=current_password, field="current_password",
+                             failure_event="user.password_change_failed")
     check_password_strength(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)

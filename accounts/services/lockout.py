@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from accounts.exceptions import AccountLocked
+from core.cache import count_in_window
 from core.http import context
 
 
@@ -56,15 +57,9 @@ def _since_key(budget: _Budget) -> str:
 
 def _count(budget: _Budget) -> int:
     """This attempt counted in `budget`: the attempts in its window so far."""
-    # add() only writes if absent, so concurrent first attempts agree on one window start.
-    counters = _counters()
-    counters.add(_since_key(budget), time.time(), timeout=budget.window)
-    counters.add(budget.key, 0, timeout=budget.window)
-    try:
-        return counters.incr(budget.key)
-    except ValueError:  # the window ran out between add() and incr()
-        counters.set_many({_since_key(budget): time.time(), budget.key: 1}, timeout=budget.window)
-        return 1
+    # The window's start (for Retry-After) is added first, so it is never younger than the count.
+    _counters().add(_since_key(budget), time.time(), timeout=budget.window)
+    return count_in_window(budget.key, budget.window)
 
 
 def reserve_attempt(*, email: str) -> int:

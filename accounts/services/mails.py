@@ -11,11 +11,11 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import caches
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.exceptions import MailUnavailable
 from core import mail
+from core.cache import count_in_window
 from core.mail import Mail
 from core.observability import metrics
 
@@ -44,14 +44,8 @@ def queue_mail(*, mail: Mail, kind: str) -> None:
 
 def within_budget(*, kind: str, email: str) -> bool:
     """Count one `kind` mail to `email`: False past ACCOUNT_MAILS_PER_HOUR (whoever keeps asking)."""
-    counters = caches["counters"]
     key = "accounts:mails:" + hashlib.sha256(f"{kind}\x00{email}".encode()).hexdigest()
-    counters.add(key, 0, timeout=BUDGET_WINDOW_SECONDS)
-    try:
-        count = counters.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        counters.set(key, 1, timeout=BUDGET_WINDOW_SECONDS)
-        count = 1
+    count = count_in_window(key, BUDGET_WINDOW_SECONDS)
     if count > settings.ACCOUNT_MAILS_PER_HOUR:
         metrics.record_mail(kind=kind, outcome="skipped")
         logger.info("Not sending another %s mail this hour (budget of %d used)", kind,

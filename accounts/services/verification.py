@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
-from accounts.exceptions import AccountTokenInvalid, EmailAlreadyVerified, EmailTaken, SameEmail, WrongPassword
+from accounts.exceptions import AccountTokenInvalid, EmailAlreadyVerified, EmailTaken, SameEmail
 from accounts.models import AccountToken, User, normalise_email
 from accounts.services import account_tokens, lockout, mails
+from accounts.services.passwords import confirm_current_password
 from core import mail
 
 Purpose = AccountToken.Purpose
@@ -77,10 +78,8 @@ def request_email_change(*, user: User, new_email: str, password: str | None, la
     if new_email == user.email:
         raise SameEmail(errors={"new_email": [str(SameEmail.detail)]})
     if user.has_usable_password():
-        lockout.reserve_attempt(email=user.email)
-        if not user.check_password(password or ""):
-            audit.record("user.email_change_failed", user, {"reason": "wrong_password"}, actor=user)
-            raise WrongPassword(errors={"password": [str(WrongPassword.detail)]})
+        confirm_current_password(user=user, password=password, field="password",
+                                 failure_event="user.email_change_failed")
         lockout.reset(email=user.email)
     if User.objects.filter(email__iexact=new_email).exists():
         raise EmailTaken()
