@@ -22,3 +22,12 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# The server the image runs (Dockerfile CMD, docker-compose); command-line flags still override.
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 60
+# One access line per request on stdout, beside the app's own JSON request log.
+accesslog = "-"

@@ -2,6 +2,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import User
@@ -78,13 +79,13 @@ class AuthResponseSerializer(serializers.Serializer):
     user = UserProfileSerializer()
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
-    token_type = serializers.CharField(default="Bearer")
+    token_type = serializers.CharField(read_only=True, default="Bearer")
 
 
 class TokenRefreshResponseSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
-    token_type = serializers.CharField(default="Bearer")
+    token_type = serializers.CharField(read_only=True, default="Bearer")
 
 
 class DeviceSessionSerializer(serializers.Serializer):
@@ -123,6 +124,8 @@ class EmailChangeConfirmSerializer(_CodeOrLinkSerializer):
     pass
 
 
+# Its requests are "PasswordResetRequest" in the schema (not "...RequestRequest").
+@extend_schema_serializer(component_name="PasswordReset")
 class PasswordResetRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
@@ -140,6 +143,8 @@ class PasswordResetConfirmSerializer(_CodeOrLinkSerializer):
         return attrs
 
 
+# Its requests are "EmailChangeRequest" in the schema (not "...RequestRequest").
+@extend_schema_serializer(component_name="EmailChange")
 class EmailChangeRequestSerializer(serializers.Serializer):
     new_email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, required=False, trim_whitespace=False,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 
+from audit.admin_log import log_for_admin
 from audit.models import AuditLog
 from core.http import context
 
@@ -68,6 +69,7 @@ def record(action: str, target: Target = None, changes: dict | None = None, *, a
     if actor is not None and not actor_email:
         actor_email = actor.email
     object_type, object_id = _type_and_id(target)
+    log_for_admin(action, target, changes or {}, actor)
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_email=(actor_email or "")[:254],

@@ -105,7 +105,8 @@ def gunicorn(*args: str) -> Iterator[str]:
     """
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-                               "--bind", f"127.0.0.1:{port}", *args], cwd=ROOT, start_new_session=True)
+                               "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", *args],
+                              cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

@@ -359,6 +359,8 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".mail"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The product's name in mails.
 PRODUCT_NAME = env.str("PRODUCT_NAME", default="English Practice")
+# Where the admin's "View site" link leads (e.g. the product's web page); empty hides the link.
+ADMIN_VIEW_SITE_URL = env.str("ADMIN_VIEW_SITE_URL", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="English Practice <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in the mails open the app: a universal/app link base (https://app.example.com) or a scheme.

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core.api.ratelimit import limit_admin_login
+from core.http.index import api_index, api_not_found, favicon
 from core.observability import health, metrics
 
 api_v1 = [
@@ -14,6 +15,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", api_index, name="index"),
+    # Browsers ask every site for /favicon.ico; the docs and admin pages would log a 404 each visit.
+    path("favicon.ico", favicon),
     path("health", health.liveness, name="health"),
     path("health/ready", health.readiness, name="health-ready"),
     path("health/", include("jobs.urls")),
@@ -26,6 +30,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last: what nothing above serves under /api/ is the JSON 404, in DEBUG too.
+    re_path(r"^api/", api_not_found),
 ]
 
 handler400 = "core.exceptions.handler400"

@@ -4,20 +4,27 @@ Every write goes through content.services, so admin edits are audited and invali
 the practice-set and tag caches exactly like the editor API.
 """
 
+import tempfile
 import uuid
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db import connection
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from content import selectors, services
-from content.csv_export import export_csv_text, export_filename
+from content.admin_dashboard import coverage_dashboard_view
+from content.csv_export import export_csv_text, export_filename, write_export_xlsx
+from content.csv_format import XLSX_CONTENT_TYPE
 from content.models import Level, Speech, Tag
+from core.admin import AuditedAdminMixin
 from core.exceptions import DomainError
 from core.storage import signed_url
 
@@ -35,6 +42,17 @@ def export_speeches_as_import_csv(modeladmin, request, queryset):
     response = HttpResponse(export_csv_text(speeches), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
     return response
+
+
+@admin.action(description="Export selected as XLSX")
+def export_speeches_as_xlsx(modeladmin, request, queryset):
+    """The selected speeches as the import XLSX: for Excel, which misreads CSV encodings and separators."""
+    speeches = queryset.prefetch_related("tags").order_by("created_at", "id")
+    # A temporary file, not memory: openpyxl zips the sheet into it, the response streams it.
+    target = tempfile.TemporaryFile()
+    write_export_xlsx(speeches, target)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE)
 
 
 # --- speeches ------------------------------------------------------------------------------
@@ -128,13 +146,12 @@ class SpeechActionForm(ActionForm):
 
 
 @admin.register(Speech)
-class SpeechAdmin(admin.ModelAdmin):
+class SpeechAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = SpeechAdminForm
     action_form = SpeechActionForm
     list_display = ["short_text", "level", "type", "tag_names", "player", "created_at"]
     list_filter = [ArchivedFilter, "level", "type", TagFilter]
     search_fields = ["text"]
-    search_help_text = "Words of the sentence (full-text search on PostgreSQL)."
     readonly_fields = ["current_audio", "created_at", "updated_at", "archived_at"]
     fieldsets = [
         (None, {"fields": ["text", "level", "type", "tag_choices"]}),
@@ -144,14 +161,30 @@ class SpeechAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
     list_per_page = 50
     show_full_result_count = False
-    actions = ["add_tag", "remove_tag", "set_level", "archive", "restore", export_speeches_as_import_csv]
+    actions = ["add_tag", "remove_tag", "set_level", "archive", "restore", export_speeches_as_import_csv,
+               export_speeches_as_xlsx]
+
+    class Media:
+        css = {"all": ["content/admin/speech_list.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(
             Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name")))
 
+    @property
+    def search_help_text(self) -> str:
+        # What selectors.search_speeches does on this database, so the hint is never a promise it breaks.
+        if connection.vendor == "postgresql":
+            return "Words of the sentence in any form (cooking finds cooked) or any part of it (izza finds pizza)."
+        return "Any part of the sentence (izza finds pizza), ignoring case."
+
     def get_search_results(self, request, queryset, search_term):
         return selectors.search_speeches(queryset, search_term), False
+
+    def get_urls(self):
+        # Before the model's own routes, whose "<object_id>/" would take "dashboard/" for a speech.
+        dashboard = self.admin_site.admin_view(partial(coverage_dashboard_view, self))
+        return [path("dashboard/", dashboard, name="content_dashboard"), *super().get_urls()]
 
     # Archiving replaces deleting: history keeps pointing at the speech.
     def has_delete_permission(self, request, obj=None):
@@ -159,7 +192,7 @@ class SpeechAdmin(admin.ModelAdmin):
 
     @admin.display(description="Text", ordering="text")
     def short_text(self, speech: Speech) -> str:
-        return Truncator(speech.text).chars(90)
+        return Truncator(speech.text).chars(160)
 
     @admin.display(description="Tags")
     def tag_names(self, speech: Speech) -> str:
@@ -238,7 +271,7 @@ class SpeechAdmin(admin.ModelAdmin):
 # --- tags ----------------------------------------------------------------------------------
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "category", "speech_count", "created_at"]
     list_filter = ["category"]
     search_fields = ["name"]

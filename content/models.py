@@ -61,6 +61,7 @@ class Speech(models.Model):
     objects = SpeechQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "speeches"
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["level", "type"], name="idx_speech_level_type"),

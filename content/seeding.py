@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import connection
 
@@ -40,6 +41,9 @@ DEMO_AUDIO_PREFIX = "audio/demo/"
 COMBOS = [(level, type_) for level in Level.values for type_ in SentenceType.values]
 BATCH_SIZE = 5000
 LEARNER_EMAILS = ["learner1@example.com", "learner2@example.com", "learner3@example.com"]
+# The group accounts.services.staff_groups creates on migrate (content may not import accounts;
+# tests/accounts/test_editor_group.py checks the two names agree).
+CONTENT_EDITOR_GROUP = "Content editor"
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,21 @@ def seed_speeches(*, total: int, progress: Callable[[str], None] | None = None) 
     return created, uploaded
 
 
+def _content_editor_group() -> Group:
+    try:
+        return Group.objects.get(name=CONTENT_EDITOR_GROUP)
+    except Group.DoesNotExist:
+        raise RuntimeError(f"There is no {CONTENT_EDITOR_GROUP!r} group: run `manage.py migrate` first.") from None
+
+
 def seed_users(*, staff_email: str, staff_password: str, learner_password: str) -> int:
-    """The demo learners and one staff account (a superuser, for Django Admin); passwords reset each run."""
+    """The demo learners and one editor (staff in the "Content editor" group); passwords reset each run.
+
+    The editor is deliberately not a superuser: the demo shows what editors see, and an
+    earlier seed's superuser flag is taken away. `createsuperuser` makes an administrator.
+    """
     User = get_user_model()
+    editors = _content_editor_group()
     created = 0
     accounts = [(email, f"Learner {n}", False) for n, email in enumerate(LEARNER_EMAILS, 1)]
     accounts.append((staff_email, "Demo Editor", True))
@@ -154,10 +170,13 @@ def seed_users(*, staff_email: str, staff_password: str, learner_password: str) 
         if user is None:
             user = User(email=email, name=name)
             created += 1
-        user.is_staff = user.is_superuser = staff
+        user.is_staff = staff
+        user.is_superuser = False
         user.is_active = True
         user.set_password(staff_password if staff else learner_password)
         user.save()
+        if staff:
+            user.groups.add(editors)
     return created
 
 

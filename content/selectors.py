@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 
 from content.cache import PUBLIC_TAGS_KEY, content_generation, local_practice_ids, practice_ids_key
@@ -104,14 +104,20 @@ def speech_for_learner(*, speech_id: uuid.UUID) -> Speech:
 # --- editors -------------------------------------------------------------------------------
 
 def search_speeches(queryset: QuerySet[Speech], text: str) -> QuerySet[Speech]:
-    """Full-text search (English stemming, served by the GIN index) on PostgreSQL; substring elsewhere."""
+    """Speeches whose text has the words (any form: "cooking" finds "cooked") or contains the text.
+
+    On PostgreSQL the words are a full-text search (English stemming, idx_speech_text_fts) and
+    the substring a case-insensitive LIKE served by the trigram index (idx_speech_text_trgm);
+    elsewhere only the substring match.
+    """
     text = text.strip()
     if not text:
         return queryset
     if connection.vendor == "postgresql":
-        # The expression must stay identical to the one of the idx_speech_text_fts index.
+        # Both expressions must stay identical to those of their indexes, or the planner scans.
         return queryset.alias(search_vector=SearchVector("text", config="english")).filter(
-            search_vector=SearchQuery(text, config="english", search_type="websearch"))
+            Q(search_vector=SearchQuery(text, config="english", search_type="websearch"))
+            | Q(text__icontains=text))
     return queryset.filter(text__icontains=text)
 
 

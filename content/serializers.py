@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from content.models import Level, SentenceType, Speech, Tag
@@ -23,6 +24,8 @@ class SpeechItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Speech
         fields = ["id", "audio_url", "text", "level", "type", "tags"]
+        # Output only: every item has its type (the model's default would make it optional in the schema).
+        extra_kwargs = {"type": {"required": True}}
 
     def get_audio_url(self, speech: Speech) -> str:
         return signed_url(speech.audio.name, request=self.context.get("request"))
@@ -42,6 +45,8 @@ class PublicTagListSerializer(serializers.Serializer):
     tags = PublicTagSerializer(many=True)
 
 
+# Its requests are "PracticeSetQueryRequest" in the schema (not "...RequestRequest").
+@extend_schema_serializer(component_name="PracticeSetQuery")
 class PracticeSetRequestSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Level.choices)
     type = serializers.ChoiceField(choices=SentenceType.choices)
@@ -96,6 +101,7 @@ class EditorTagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "category", "speech_count", "created_at"]
+        read_only_fields = fields  # output only: every field is always in the body
 
 
 class EditorTagListSerializer(serializers.Serializer):

@@ -151,6 +151,7 @@ class ResultDetailSerializer(serializers.ModelSerializer):
         model = GameResult
         fields = ["sequence_number", "speech", "user_response", "pronunciation_score", "recognized_text",
                   "response_time_ms"]
+        read_only_fields = fields  # output only: every field is always in the body
 
 
 # Serializes a `game.selectors.SessionDetail` (no docstring: it would become the schema's description).
@@ -166,7 +167,7 @@ class SessionDetailSerializer(serializers.ModelSerializer):
                   "max_streak", "avg_pronunciation_score", "duration_seconds", "started_at", "completed_at",
                   "results"]
         # The instance holds the session one level down; the model still describes its fields (and the schema).
-        extra_kwargs = {name: {"source": f"session.{name}"} for name in fields
+        extra_kwargs = {name: {"source": f"session.{name}", "read_only": True} for name in fields
                         if name not in ("selected_tags", "results")}
 
     def build_field(self, source, info, model_class, nested_depth):

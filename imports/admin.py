@@ -79,8 +79,13 @@ class UploadSessionAdmin(_ImportersCanView, admin.ModelAdmin):
         return [
             path("import/", wrap(admin_wizard.upload_audio_view), name="imports_uploadsession_wizard"),
             path("<uuid:session_id>/import-csv/", wrap(admin_wizard.upload_csv_view), name="imports_uploadsession_csv"),
+            path("import/empty/", wrap(admin_wizard.empty_session_view), name="imports_uploadsession_empty"),
+            path("<uuid:session_id>/import-csv/errors.csv", wrap(admin_wizard.session_errors_view),
+                 name="imports_uploadsession_errors"),
             path("<uuid:session_id>/confirm/", wrap(admin_wizard.confirm_view), name="imports_uploadsession_confirm"),
             path("import/job/<uuid:job_id>/", wrap(admin_wizard.job_view), name="imports_uploadsession_job"),
+            path("import/job/<uuid:job_id>/errors.csv", wrap(admin_wizard.job_errors_view),
+                 name="imports_uploadsession_job_errors"),
         ] + super().get_urls()
 
 

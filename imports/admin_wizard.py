@@ -1,12 +1,14 @@
-"""The "Import audio + CSV" wizard of Django Admin: upload audio, check the CSV, confirm.
+"""The "Import audio + CSV" wizard of Django Admin: upload audio, check the CSV (or XLSX), confirm.
 
 Views only: every rule lives in `imports.services`. Domain errors become admin messages
 or the row report, never an error page (the batch upload of step 1 answers JSON instead).
+A file that only edits existing speeches skips the audio: step 1 opens an empty session.
+The row report of a refused file, or of a failed job, also downloads as CSV.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
@@ -92,6 +94,43 @@ def upload_audio_view(model_admin, request):
     ))
 
 
+def empty_session_view(model_admin, request):
+    """Step 1 skipped: an empty session for a file whose rows all edit existing speeches."""
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    session = services.open_upload_session(actor=request.user)
+    messages.success(request, "An upload session without audio files is open. Upload the CSV or XLSX that edits "
+                              "existing speeches (rows with their id).")
+    return HttpResponseRedirect(reverse("admin:imports_uploadsession_csv", args=[session.id]))
+
+
+def _report_response(lines, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def session_errors_view(model_admin, request, session_id):
+    """The row report of the session's last refused file, as CSV: the step-2 page's table, every row of it."""
+    try:
+        lines = services.row_error_report(session_id=session_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    return _report_response(lines, f"import-errors-{session_id}.csv")
+
+
+def job_errors_view(model_admin, request, job_id):
+    """The row report of a failed import job, as CSV."""
+    try:
+        job = job_selectors.job(job_id=job_id, kind=services.IMPORT_JOB_KIND)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
+    errors = job.errors if isinstance(job.errors, list) else []
+    return _report_response(services.iter_row_error_report(errors), f"import-errors-{job_id}.csv")
+
+
 def upload_batch_view(model_admin, request):
     """Step 1 with JavaScript: one batch of the editor's selection, answered in JSON.
 
@@ -126,7 +165,7 @@ def _batch_answer(result: UploadResult) -> dict:
 
 
 def upload_csv_view(model_admin, request, session_id):
-    """Step 2: check the CSV; show every row error, or a preview with a Confirm button."""
+    """Step 2: check the CSV or XLSX; show every row error, or a preview (creates, updates, unchanged) to confirm."""
     session = _open_session(request, session_id)
     if session is None:
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
@@ -143,17 +182,22 @@ def upload_csv_view(model_admin, request, session_id):
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
+            plan = preview.plan
+            # The rows that write something; unchanged ones are only counted.
+            written = [row for row in plan.rows if row.action != "unchanged"]
             return TemplateResponse(request, "admin/imports/preview.html", _context(
                 model_admin, request, "Import audio + CSV: 3. Confirm", step=3,
-                session=session, csv_name=upload.name, rows=preview.plan.rows[:PREVIEW_ROWS],
-                row_count=len(preview.plan.rows), new_tags=preview.plan.new_tags,
-                hidden_rows=max(0, len(preview.plan.rows) - PREVIEW_ROWS),
+                session=session, csv_name=upload.name, rows=written[:PREVIEW_ROWS],
+                row_count=len(plan.rows), create_count=plan.create_count, update_count=plan.update_count,
+                unchanged_count=plan.unchanged_count, new_tags=plan.new_tags,
+                hidden_rows=max(0, len(written) - PREVIEW_ROWS),
             ))
     files = list(session.files.all())
     return TemplateResponse(request, "admin/imports/upload_csv.html", _context(
         model_admin, request, "Import audio + CSV: 2. Upload the CSV", step=2,
         form=form, session=session, files=files, row_errors=row_errors[:REPORT_ROWS],
         error_count=len(row_errors), hidden_errors=max(0, len(row_errors) - REPORT_ROWS),
+        report_url=reverse("admin:imports_uploadsession_errors", args=[session.id]),
     ))
 
 
@@ -185,6 +229,7 @@ def job_view(model_admin, request, job_id):
         model_admin, request, "Import audio + CSV: importing" if not job.is_finished else "Import audio + CSV: report",
         step=3, job=job, percent=round(100 * job.done / job.total) if job.total else 0,
         row_errors=errors[:REPORT_ROWS], hidden_errors=max(0, len(errors) - REPORT_ROWS),
+        report_url=reverse("admin:imports_uploadsession_job_errors", args=[job.id]),
         speech_list_url=_speech_list_url(), status_url=f"{request.path}?format=json",
     ))
 

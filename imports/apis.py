@@ -12,6 +12,7 @@ from imports.serializers import (
     ImportAudioSerializer,
     ImportCsvSerializer,
     ImportResultSerializer,
+    ImportSessionSerializer,
     ImportUploadResultSerializer,
 )
 from jobs import selectors as job_selectors
@@ -56,6 +57,26 @@ class ImportAudioApi(APIView):
         return Response(ImportUploadResultSerializer(result, context={"request": request}).data)
 
 
+class ImportSessionApi(APIView):
+    permission_classes = [IsAdminUser]
+    rate_limit_scope = "admin"
+
+    @extend_schema(
+        tags=["admin: import"],
+        summary="Import step 1 without audio: open an empty upload session",
+        description=(
+            "For a CSV or XLSX that only edits existing speeches (every row has an `id` and keeps its audio): "
+            "opens an upload session with no files, to import that file into in step 2. Audio files may still "
+            "be added with POST /admin/import/audio and its `upload_session_id`. Expires like any session."
+        ),
+        request=None,
+        responses={201: ImportSessionSerializer, **_STAFF_ERRORS},
+    )
+    def post(self, request):
+        session = services.open_upload_session(actor=request.user)
+        return Response(ImportSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
 class ImportCsvApi(APIView):
     permission_classes = [IsAdminUser]
     parser_classes = [MultiPartParser]
@@ -63,27 +84,36 @@ class ImportCsvApi(APIView):
 
     @extend_schema(
         tags=["admin: import"],
-        summary="Import step 2: create speeches from a CSV",
+        summary="Import step 2: create or update speeches from a CSV or XLSX",
         description=(
-            "CSV columns (any order, extra columns ignored): `audio_filename` (required, a `filename` of the "
-            "session), `text` (required), `level` (required: A1, A2, B1, B2, C1), `type` (question or answer, "
-            "default answer), `tags` (comma-separated names; missing tags are created). UTF-8 with or without "
-            "BOM. All or nothing: if any row is invalid the answer is 422 with every `{row, error}` (row 1 is the "
-            "header, as in a spreadsheet) and nothing is created. Otherwise every speech is created, its audio "
-            "moved to `audio/{level}/`, and the session is closed. `dry_run=true` checks and previews only. "
-            "A valid CSV of more than IMPORT_SYNC_MAX_ROWS rows (500 by default) is imported by a background "
+            "A UTF-8 CSV (with or without BOM) or an XLSX workbook (its first sheet; recognised by content or "
+            "name). Columns (any order, extra columns ignored): `id` (optional: a speech's UUID, as the export "
+            "writes it), `audio_filename` (a `filename` of the session; required without `id`), `text` "
+            "(required), `level` (required: A1, A2, B1, B2, C1), `type` (question or answer, default answer), "
+            "`tags` (comma-separated names; missing tags are created). A row without `id` creates a speech. "
+            "A row with an `id` updates that active speech's text, level, type and tags; its audio only when "
+            "`audio_filename` names a file of the session (otherwise it may be the speech's current file name "
+            "or empty, and the audio is kept); a row equal to the speech is unchanged. All or nothing: if any "
+            "row is invalid (also: a malformed, unknown, archived or repeated id) the answer is 422 with every "
+            "`{row, error, column, value}` (row 1 is the header, as in a spreadsheet; `column` and `value` name "
+            "the offending cell) and nothing is written. Otherwise every speech is created or updated, new audio "
+            "moved to `audio/{level}/`, and the session is closed. The answer counts `create_count`, "
+            "`update_count` and `unchanged_count`; `dry_run=true` checks and previews only. A valid file with "
+            "more than IMPORT_SYNC_MAX_ROWS rows to create or update (500 by default) is imported by a background "
             "job instead: the answer is 202 with the job, and `Location` is its URL, "
-            "`GET /api/v1/admin/import/jobs/{job_id}`, to follow its progress and result."
+            "`GET /api/v1/admin/import/jobs/{job_id}`, to follow its progress and result. A file that only edits "
+            "speeches can be imported into an empty session from POST /admin/import/sessions."
         ),
         request={"multipart/form-data": ImportCsvSerializer},
         responses={
             200: ImportResultSerializer,
             202: JobSerializer,
-            400: _error("Not a UTF-8 CSV, or required columns are missing."),
+            400: _error("Not a UTF-8 CSV or a readable XLSX, or required columns are missing."),
             404: _error("upload_session_id is unknown or expired."),
             409: _error("The upload session has already been imported."),
             413: _error("The CSV is larger than the limit."),
-            422: _error("Some rows are invalid; `errors` lists every {row, error}; nothing was created."),
+            422: _error("Some rows are invalid; `errors` lists every {row, error, column, value}; nothing was "
+                        "written."),
             503: _error("The storage failed; nothing was created and the session can be imported again."),
             **_STAFF_ERRORS,
         },
@@ -111,9 +141,10 @@ class ImportJobApi(APIView):
     @extend_schema(
         tags=["admin: import"],
         summary="An import job: state, progress and result",
-        description=("`state` is queued, running, succeeded or failed; `progress.done` counts the audio files "
-                     "copied of `progress.total` rows. A succeeded job's `result` has `speeches_created` and "
-                     "`speech_ids`; a failed one's `error` has the same `code`, `detail` and `errors` a direct "
+        description=("`state` is queued, running, succeeded or failed; `progress.done` counts the rows written "
+                     "(audio files copied, updates without new audio) of `progress.total`. A succeeded job's "
+                     "`result` has `speeches_created`, `speech_ids`, `speeches_updated`, `updated_speech_ids` and "
+                     "`speeches_unchanged`; a failed one's `error` has the same `code`, `detail` and `errors` a direct "
                      "import would have answered (e.g. `storage_unavailable`). Poll about once a second: "
                      "the `admin` rate limit applies."),
         responses={200: JobSerializer, 404: _error("No import job with this id."), **_STAFF_ERRORS},

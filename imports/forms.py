@@ -25,5 +25,5 @@ class AudioUploadForm(forms.Form):
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", allow_empty_file=True, widget=forms.ClearableFileInput(
-        attrs={"accept": ".csv,text/csv"}))
+    file = forms.FileField(label="CSV or XLSX file", allow_empty_file=True, widget=forms.ClearableFileInput(
+        attrs={"accept": ".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}))

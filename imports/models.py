@@ -20,8 +20,12 @@ class UploadSession(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     imported_at = models.DateTimeField(null=True, blank=True)
     # The admin wizard validates a CSV, shows the preview, and imports this same text on "Confirm".
+    # An XLSX waits here base64-encoded, with `pending_format` "xlsx".
     pending_csv = models.TextField(blank=True, default="")
     pending_csv_name = models.CharField(max_length=255, blank=True, default="")
+    pending_format = models.CharField(max_length=8, blank=True, default="csv")
+    # The row errors of the last file refused at the wizard's check, for its downloadable report.
+    pending_errors = models.JSONField(default=list, blank=True)
 
     audit_type = "upload_session"
 

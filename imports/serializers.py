@@ -18,11 +18,13 @@ class ImportAudioSerializer(serializers.Serializer):
 
 
 class ImportCsvSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True, use_url=False,
-                                 help_text="UTF-8 CSV with columns audio_filename, text, level, type, tags.")
+    file = serializers.FileField(
+        allow_empty_file=True, use_url=False,
+        help_text="UTF-8 CSV, or XLSX (first sheet), with columns id, audio_filename, text, level, type, tags.")
     upload_session_id = serializers.CharField()
-    dry_run = serializers.BooleanField(required=False, default=False,
-                                       help_text="Check every row and report what would be created; write nothing.")
+    dry_run = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Check every row and report what would be created, updated or left unchanged; write nothing.")
 
 
 # --- output -----------------------------------------------------------------
@@ -45,6 +47,16 @@ class ImportUploadResultSerializer(serializers.Serializer):
     uploaded_files = ImportUploadedFileSerializer(source="files", many=True)
 
 
+class ImportSessionSerializer(serializers.Serializer):
+    upload_session_id = serializers.UUIDField(source="id")
+    expires_at = serializers.DateTimeField()
+    uploaded_files = serializers.SerializerMethodField()
+
+    @extend_schema_field(ImportUploadedFileSerializer(many=True))
+    def get_uploaded_files(self, session) -> list:
+        return []  # a new session: its files come with POST /admin/import/audio
+
+
 class ImportCreatedSpeechSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     speech_id = serializers.UUIDField()
@@ -60,25 +72,44 @@ class ImportPlannedSpeechSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
 
 
+class ImportPlannedUpdateSerializer(ImportPlannedSpeechSerializer):
+    speech_id = serializers.UUIDField()
+    new_audio = serializers.BooleanField(help_text="audio_filename is a file of the session that replaces the audio.")
+
+
 class ImportRowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     error = serializers.CharField()
+    column = serializers.CharField(required=False, help_text="The column of the offending cell, when it is one cell.")
+    value = serializers.CharField(required=False, help_text="The offending cell's value (at most 200 characters).")
 
 
 class ImportResultSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
-    success_count = serializers.IntegerField(help_text="Speeches created (or, in a dry run, that would be).")
+    success_count = serializers.IntegerField(
+        help_text="Valid rows: speeches created, updated and unchanged (or, in a dry run, that would be).")
     error_count = serializers.IntegerField(help_text="Always 0: with any invalid row the answer is a 422.")
+    create_count = serializers.IntegerField(help_text="Rows without id: speeches created (or that would be).")
+    update_count = serializers.IntegerField(help_text="Rows with an id whose values differ: speeches updated.")
+    unchanged_count = serializers.IntegerField(help_text="Rows with an id whose values are the speech's own.")
     created_speeches = ImportCreatedSpeechSerializer(source="created", many=True)
+    updated_speeches = ImportCreatedSpeechSerializer(source="updated", many=True)
     created_tags = serializers.ListField(
         source="plan.new_tags", child=serializers.CharField(),
         help_text="Names of the tags created (or, in a dry run, that would be).")
-    would_create_speeches = serializers.SerializerMethodField(help_text="Dry run only: the speeches, by CSV row.")
+    would_create_speeches = serializers.SerializerMethodField(
+        help_text="Dry run only: the speeches that would be created, by CSV row.")
+    would_update_speeches = serializers.SerializerMethodField(
+        help_text="Dry run only: the speeches that would be updated, by CSV row, with their new values.")
     errors = serializers.SerializerMethodField()
 
     @extend_schema_field(ImportPlannedSpeechSerializer(many=True))
     def get_would_create_speeches(self, result) -> list[dict]:
-        return ImportPlannedSpeechSerializer(result.plan.rows, many=True).data if result.dry_run else []
+        return ImportPlannedSpeechSerializer(result.plan.creates, many=True).data if result.dry_run else []
+
+    @extend_schema_field(ImportPlannedUpdateSerializer(many=True))
+    def get_would_update_speeches(self, result) -> list[dict]:
+        return ImportPlannedUpdateSerializer(result.plan.updates, many=True).data if result.dry_run else []
 
     @extend_schema_field(ImportRowErrorSerializer(many=True))
     def get_errors(self, result) -> list:

@@ -22,6 +22,7 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ["id", "kind", "state", "progress", "result", "error", "attempts", "created_at", "started_at",
                   "finished_at"]
+        read_only_fields = fields  # output only: every field is always in the body
 
     def get_error(self, job: Job) -> dict | None:
         return JobErrorSerializer(job).data if job.state == Job.State.FAILED else None

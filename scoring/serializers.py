@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from scoring.providers.base import LANGUAGE_TAG
@@ -5,6 +6,8 @@ from scoring.providers.base import LANGUAGE_TAG
 MAX_REFERENCE_CHARS = 500
 
 
+# Its requests are "SpeechScoreRequest" in the schema (not "...RequestRequest").
+@extend_schema_serializer(component_name="SpeechScore")
 class SpeechScoreRequestSerializer(serializers.Serializer):
     audio = serializers.FileField(
         allow_empty_file=False, use_url=False,

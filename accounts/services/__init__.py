@@ -19,6 +19,7 @@ from accounts.services.recovery import (
     staff_password_was_reset,
 )
 from accounts.services.social import social_sign_in
+from accounts.services.staff_groups import CONTENT_EDITOR_GROUP, ensure_content_editor_group
 from accounts.services.tokens import (
     TokenPair,
     logout,
@@ -43,4 +44,5 @@ __all__ = [
     "reset_password", "revoke_session", "rotate_refresh_token", "send_email_change_mail",
     "send_password_reset_mail", "send_verification_mail", "session_id_of", "social_sign_in",
     "staff_password_was_reset", "update_profile", "verify_email",
+    "CONTENT_EDITOR_GROUP", "ensure_content_editor_group",
 ]

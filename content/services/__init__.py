@@ -6,10 +6,12 @@ cache rolls the write back instead of leaving stale practice sets behind. Other 
 the seed) create speeches and tags only through these functions.
 """
 
+from content.csv_format import is_xlsx
 from content.services.audio import SweepResult, delete_batch_audio, sweep_unreferenced_audio, validate_audio_upload
-from content.services.bulk import CreatedSpeeches, NewSpeech, create_speeches
+from content.services.bulk import CreatedSpeeches, NewSpeech, SpeechUpdate, create_speeches, write_speeches
 from content.services.caches import invalidate_content_caches
 from content.services.csv_plan import SpeechCsvPlan, plan_speech_csv
+from content.services.csv_report import iter_row_error_report
 from content.services.speeches import (
     SpeechChanges,
     SpeechInput,
@@ -27,7 +29,8 @@ from content.services.tags import UNCHANGED, create_tag, delete_tag, ensure_tags
 __all__ = [
     "UNCHANGED", "CreatedSpeeches", "NewSpeech", "SpeechChanges", "SpeechCsvPlan", "SpeechInput", "SweepResult",
     "add_tag_to_speeches", "archive_speech", "archive_speeches", "create_speech", "create_speeches", "create_tag",
-    "delete_batch_audio", "delete_tag", "ensure_tags", "invalidate_content_caches", "plan_speech_csv",
-    "remove_tag_from_speeches", "restore_speeches", "set_level_of_speeches", "sweep_unreferenced_audio",
-    "update_speech", "update_tag", "validate_audio_upload",
+    "SpeechUpdate", "delete_batch_audio", "delete_tag", "ensure_tags", "invalidate_content_caches",
+    "is_xlsx", "iter_row_error_report", "plan_speech_csv", "remove_tag_from_speeches", "restore_speeches",
+    "set_level_of_speeches", "sweep_unreferenced_audio", "update_speech", "update_tag", "validate_audio_upload",
+    "write_speeches",
 ]

@@ -1,13 +1,16 @@
-"""Step 2 of an import: a CSV that turns the session's audio files into speeches, all or nothing.
+"""Step 2 of an import: a CSV or XLSX that turns the session's audio files into speeches and
+updates the speeches its rows name by id, all or nothing.
 
 The order of work keeps storage and database consistent whatever fails:
 1. read and check every row (content's CSV rules; nothing written yet; any bad row is a 422
-   listing them all);
-2. content's `create_speeches` in one transaction: this module's hook locks the session,
+   listing them all); rows naming a speech by id are updates, or unchanged when their values
+   are the speech's own;
+2. content's `write_speeches` in one transaction: this module's hook locks the session,
    checks it is still open, deletes whatever an earlier, interrupted attempt left in the
    session's copy batch and marks it imported; then the missing tags are created, every
-   audio object copied to the speech's own key under the batch's folders
-   (`audio/{level}/{session id hex}/`), the speeches and their tags inserted;
+   audio object (of a new speech, or the new audio of an updated one) copied to the speech's
+   own key under the batch's folders (`audio/{level}/{session id hex}/`), the speeches and
+   their tags inserted or updated; the audio an update replaced is deleted after the commit;
 3. only after the commit the uploaded originals are deleted.
 If a copy or the database fails, the copies made so far are deleted and the transaction
 rolls back: no speech remains and the session's originals are untouched, so the same
@@ -33,7 +36,7 @@ from django.utils.translation import gettext
 
 import audit
 from content.exceptions import CsvTooLarge
-from content.services import NewSpeech, SpeechCsvPlan, create_speeches, delete_batch_audio, plan_speech_csv
+from content.services import NewSpeech, SpeechCsvPlan, SpeechUpdate, delete_batch_audio, plan_speech_csv, write_speeches
 from core import storage
 from core.observability import metrics
 from imports.exceptions import UploadSessionClosed
@@ -48,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CreatedSpeech:
+    """A speech the import created or updated, by its row."""
+
     row: int
     speech_id: uuid.UUID
     text: str
@@ -59,10 +64,24 @@ class ImportResult:
     dry_run: bool
     plan: SpeechCsvPlan
     created: list[CreatedSpeech] = field(default_factory=list)
+    updated: list[CreatedSpeech] = field(default_factory=list)
 
     @property
     def success_count(self) -> int:
+        """Every valid row: created, updated and unchanged ones (or, in a dry run, that would be)."""
         return len(self.plan.rows)
+
+    @property
+    def create_count(self) -> int:
+        return self.plan.create_count
+
+    @property
+    def update_count(self) -> int:
+        return self.plan.update_count
+
+    @property
+    def unchanged_count(self) -> int:
+        return self.plan.unchanged_count
 
     @property
     def error_count(self) -> int:
@@ -70,7 +89,7 @@ class ImportResult:
 
 
 def read_csv_upload(upload: BinaryIO) -> bytes:
-    """The bytes of a CSV (an upload or an open file), refusing (413) one over the limit.
+    """The bytes of a CSV or XLSX (an upload or an open file), refusing (413) one over the limit.
 
     The one place the CSV size is checked: every way in (API, admin wizard, command) reads
     the CSV through here, and never more than one byte past the limit.
@@ -89,12 +108,14 @@ def _session_files(session: UploadSession) -> dict[str, UploadedFile]:
 
 def import_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: bytes, csv_name: str = "",
                dry_run: bool = False, source: str = "api", progress: storage.Progress = None) -> ImportResult:
-    """Validate the CSV against the session's files; unless `dry_run`, create every speech or none."""
+    """Validate the CSV (or XLSX) against the session's files and the speeches its ids name; unless
+    `dry_run`, create and update every speech or none. The session may hold no files when every
+    row updates a speech without new audio."""
     session = live_upload_session(session_id)
     if session.state != UploadSession.State.OPEN:
         raise UploadSessionClosed()
     files = _session_files(session)
-    plan = plan_speech_csv(csv_data=csv_data, available_files=set(files))
+    plan = plan_speech_csv(csv_data=csv_data, available_files=set(files), file_name=csv_name)
     if dry_run:
         return ImportResult(session_id=session.id, dry_run=True, plan=plan)
 
@@ -112,20 +133,29 @@ def import_csv(*, actor: User | None, session_id: uuid.UUID | str, csv_data: byt
         locked.pending_csv = ""
         locked.save(update_fields=["state", "imported_at", "pending_csv"])
         audit.record("import.csv_imported", locked,
-                     {"source": source, "csv_filename": csv_name, "speeches_created": len(plan.rows),
+                     {"source": source, "csv_filename": csv_name, "speeches_created": plan.create_count,
+                      "speeches_updated": plan.update_count, "speeches_unchanged": plan.unchanged_count,
                       "tags_created": plan.new_tags}, actor=actor)
         originals = list(locked.files.values_list("storage_key", flat=True))
         transaction.on_commit(lambda: _delete_originals(originals), robust=True)
 
-    created = create_speeches(
+    creates, updates = plan.creates, plan.updates
+    written = write_speeches(
         items=[NewSpeech(text=row.text, level=row.level, type=row.type, tag_names=tuple(row.tags),
-                         audio_key=files[row.audio_filename].storage_key) for row in plan.rows],
+                         audio_key=files[row.audio_filename].storage_key) for row in creates],
+        updates=[SpeechUpdate(speech_id=row.speech_id, text=row.text, level=row.level, type=row.type,
+                              tag_names=tuple(row.tags),
+                              audio_key=files[row.audio_filename].storage_key if row.new_audio else "")
+                 for row in updates],
         copy_audio=True, batch=session.copy_batch, actor=actor, source=f"import:{source}",
         in_transaction=close_session, progress=progress,
     )
-    metrics.record_import(kind="csv", outcome="ok", speeches=len(created.ids))
-    return ImportResult(session_id=session.id, dry_run=False, plan=plan, created=[
-        CreatedSpeech(row.row, speech_id, row.text) for row, speech_id in zip(plan.rows, created.ids, strict=True)])
+    metrics.record_import(kind="csv", outcome="ok", speeches=len(written.ids) + len(written.updated_ids))
+    return ImportResult(
+        session_id=session.id, dry_run=False, plan=plan,
+        created=[CreatedSpeech(row.row, speech_id, row.text)
+                 for row, speech_id in zip(creates, written.ids, strict=True)],
+        updated=[CreatedSpeech(row.row, row.speech_id, row.text) for row in updates])
 
 
 def _delete_originals(originals: list[str]) -> None:

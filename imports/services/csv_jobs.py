@@ -1,8 +1,9 @@
 """CSV imports too large for one request run as a job; small ones keep the contract's direct answer.
 
-The CSV is checked in the request (a bad row is still a 422 at once); above
-IMPORT_SYNC_MAX_ROWS rows the creation runs on a worker as job kind `import_csv`, with its
-progress (files copied) on the job. A worker killed mid-import leaves the session open and
+The CSV (or XLSX) is checked in the request (a bad row is still a 422 at once); above
+IMPORT_SYNC_MAX_ROWS rows to write (created or updated; unchanged rows cost nothing) the
+writing runs on a worker as job kind `import_csv`, with its progress (audio files copied,
+updates without new audio once written) on the job. A worker killed mid-import leaves the session open and
 its copies in the session's batch folder; the job's next attempt (import_csv) deletes them
 and starts again, so nothing is half-written whichever attempt finishes.
 """
@@ -28,18 +29,19 @@ IMPORT_JOB_KIND = "import_csv"
 
 def start_csv_import(*, actor: User | None, session_id: uuid.UUID | str, csv_data: bytes, csv_name: str = "",
                      source: str = "api") -> ImportResult | Job:
-    """Import at once (ImportResult) or queue a job (Job) by the number of rows; invalid CSVs raise either way."""
+    """Import at once (ImportResult) or queue a job (Job) by the number of rows to write; invalid files raise
+    either way."""
     plan = import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name, dry_run=True,
                       source=source).plan
-    if len(plan.rows) <= settings.IMPORT_SYNC_MAX_ROWS:
+    if plan.write_count <= settings.IMPORT_SYNC_MAX_ROWS:
         return import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name, source=source)
     return queue_csv_import(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name, source=source,
-                            rows=len(plan.rows))
+                            rows=plan.write_count)
 
 
 def queue_csv_import(*, actor: User | None, session_id: uuid.UUID | str, csv_data: bytes, csv_name: str = "",
                      source: str = "api", rows: int = 0) -> Job:
-    """A job that imports the (already checked) CSV into the session on a worker."""
+    """A job that imports the (already checked) CSV or XLSX into the session on a worker; `rows` to write."""
     from imports.tasks import run_csv_import
 
     return create_job(
@@ -61,5 +63,7 @@ def run_csv_import_job(job: Job, progress: Progress) -> dict[str, Any]:
             return {"upload_session_id": params["session_id"], "imported_by_earlier_attempt": True}
         raise
     return {"upload_session_id": str(result.session_id), "speeches_created": len(result.created),
+            "speeches_updated": len(result.updated), "speeches_unchanged": result.unchanged_count,
             "tags_created": result.plan.new_tags,
-            "speech_ids": [str(speech.speech_id) for speech in result.created]}
+            "speech_ids": [str(speech.speech_id) for speech in result.created],
+            "updated_speech_ids": [str(speech.speech_id) for speech in result.updated]}

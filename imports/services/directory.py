@@ -18,7 +18,13 @@ from content.services import plan_speech_csv
 from core import storage
 from imports.services.csv_import import ImportResult, import_csv
 from imports.services.csv_jobs import queue_csv_import
-from imports.services.uploads import check_audio_file, clean_filename, raise_file_problems, upload_audio_files
+from imports.services.uploads import (
+    check_audio_file,
+    clean_filename,
+    open_upload_session,
+    raise_file_problems,
+    upload_audio_files,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -50,8 +56,9 @@ def import_directory(*, actor: User | None, audio_dir: Path, csv_data: bytes, cs
     With `as_job` the files are uploaded here and the speeches created by a worker (the Job).
     """
     available = _folder_files(audio_dir)
-    plan = plan_speech_csv(csv_data=csv_data, available_files=set(available))
-    referenced = [available[row.audio_filename] for row in plan.rows]
+    plan = plan_speech_csv(csv_data=csv_data, available_files=set(available), file_name=csv_name)
+    # Rows that update a speech and keep its audio need no file of the folder.
+    referenced = [available[row.audio_filename] for row in plan.rows if row.new_audio]
     _check_folder_files(referenced)
     if dry_run:
         return ImportResult(session_id=None, dry_run=True, plan=plan)
@@ -65,10 +72,12 @@ def import_directory(*, actor: User | None, audio_dir: Path, csv_data: bytes, cs
             contents = [File(stack.enter_context(open(path, "rb")), name=path.name) for path in batch]
             uploaded = upload_audio_files(actor=actor, files=contents, session_id=session_id, progress=step)
         session_id = uploaded.session.id
+    if session_id is None:  # the file only edits speeches: no audio to upload
+        session_id = open_upload_session(actor=actor).id
 
     if as_job:
         return queue_csv_import(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
-                                source="command", rows=len(plan.rows))
-    step = progress("Creating speeches", len(plan.rows)) if progress else None
+                                source="command", rows=plan.write_count)
+    step = progress("Writing speeches", plan.write_count) if progress else None
     return import_csv(actor=actor, session_id=session_id, csv_data=csv_data, csv_name=csv_name,
                       source="command", progress=step)

@@ -1,4 +1,5 @@
-"""Step 1 of an import: audio files into an upload session, and removing sessions that expired."""
+"""Step 1 of an import: audio files into an upload session (or an empty one, for a file that only
+edits existing speeches), and removing sessions that expired."""
 
 from __future__ import annotations
 
@@ -151,10 +152,7 @@ def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id:
             if session_id:
                 session = _open_session(session_id, for_update=True)
             else:
-                session = UploadSession.objects.create(
-                    created_by=actor if actor is not None and actor.pk else None,
-                    expires_at=timezone.now() + timedelta(hours=settings.IMPORT_SESSION_TTL_HOURS),
-                )
+                session = _new_session(actor)
             taken = set(session.files.values_list("stored_name", flat=True))
             names = []
             for item in checked:
@@ -179,6 +177,24 @@ def upload_audio_files(*, actor: User | None, files: Sequence[File], session_id:
         raise
     metrics.record_import(kind="audio", outcome="ok")
     return UploadResult(session=session, files=uploaded, refused=refused)
+
+
+def open_upload_session(*, actor: User | None) -> UploadSession:
+    """A new, empty upload session: for a CSV that only edits existing speeches and uploads no audio.
+
+    Files may still be added to it later, as to any open session; it expires like the others.
+    """
+    with transaction.atomic():
+        session = _new_session(actor)
+        audit.record("import.session_opened", session, {"files": 0}, actor=actor)
+    return session
+
+
+def _new_session(actor: User | None) -> UploadSession:
+    return UploadSession.objects.create(
+        created_by=actor if actor is not None and actor.pk else None,
+        expires_at=timezone.now() + timedelta(hours=settings.IMPORT_SESSION_TTL_HOURS),
+    )
 
 
 def _open_session(session_id: uuid.UUID | str, *, for_update: bool = False) -> UploadSession:

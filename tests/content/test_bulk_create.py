@@ -1,4 +1,4 @@
-"""`content.services.create_speeches`: the one bulk write path of imports and the seed."""
+"""`content.services.create_speeches` / `write_speeches`: the one bulk write path of imports and the seed."""
 
 import re
 import uuid
@@ -7,9 +7,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.utils import timezone
 
 from audit.models import AuditLog
 from content import services
+from content.exceptions import SpeechNotFound
 from content.models import Speech, SpeechTag, Tag
 from core.exceptions import InvalidInput
 from tests.content.factories import EMPTY_WAV, SpeechFactory, TagFactory
@@ -145,3 +147,88 @@ def test_a_large_batch_keeps_the_items_order():
     assert in_item_order == sorted(in_item_order)  # lists and exports sort by created_at
     if connection.vendor == "postgresql":
         assert len(set(in_item_order)) == count
+
+
+# --- updates in the same write (issue 15) ----------------------------------------------------------
+
+def test_creates_and_updates_go_in_one_write_with_tags_audio_audit_and_caches(
+        any_storage, auth_client, django_capture_on_commit_callbacks):
+    food, old_tag = TagFactory(name="Food"), TagFactory(name="Old")
+    kept_audio = SpeechFactory(text="Keeps its audio", level="A1", type="question", tags=[food, old_tag])
+    new_audio = SpeechFactory(text="Gets new audio", level="A1", type="question")
+    old_keys = {kept_audio.id: kept_audio.audio.name, new_audio.id: new_audio.audio.name}
+    body = {"level": "B2", "type": "answer", "tags": [str(food.id)]}
+    assert auth_client.post("/api/v1/game/speeches/random", body, format="json").json()["speeches"] == []
+    sources = stored_sources("created.wav", "replacement.wav")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        written = services.write_speeches(
+            items=[services.NewSpeech("Created", "A1", "answer", ("Fresh",), sources[0])],
+            updates=[services.SpeechUpdate(kept_audio.id, " Edited text ", "B2", "answer", ("food", "Fresh")),
+                     services.SpeechUpdate(new_audio.id, "Gets new audio", "C1", "question", (), sources[1])],
+            copy_audio=True, batch="b1", source="test")
+
+    assert written.updated_ids == [kept_audio.id, new_audio.id] and written.tags_created == ["Fresh"]
+    kept_audio = Speech.objects.prefetch_related("tags").get(pk=kept_audio.id)
+    assert (kept_audio.text, kept_audio.level, kept_audio.type) == ("Edited text", "B2", "answer")
+    assert sorted(t.name for t in kept_audio.tags.all()) == ["Food", "Fresh"]
+    assert kept_audio.audio.name == old_keys[kept_audio.id]
+    new_audio.refresh_from_db()
+    assert re.fullmatch(r"audio/C1/b1/replacement-[0-9a-f]{12}\.wav", new_audio.audio.name)
+    assert not default_storage.exists(old_keys[new_audio.id])  # deleted after the commit
+    assert stored_keys() == set(sources) | set(Speech.objects.values_list("audio", flat=True))
+    assert new_audio.tags.count() == 0
+    assert AuditLog.objects.get(action="speech.bulk_create").changes["speeches_created"] == 1
+    assert AuditLog.objects.get(action="speech.bulk_update").changes == {
+        "source": "test", "speeches_updated": 2, "audio_replaced": 1,
+        "speech_ids": [str(kept_audio.id), str(new_audio.id)]}
+    served = auth_client.post("/api/v1/game/speeches/random", body, format="json").json()["speeches"]
+    assert [s["text"] for s in served] == ["Edited text"]
+
+
+def test_a_failure_after_the_copies_rolls_the_updates_back_and_removes_them(any_storage, monkeypatch):
+    speech = SpeechFactory(text="Before", level="A1")
+    old_key = speech.audio.name
+    sources = stored_sources("new.wav")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services.bulk, "_apply_updates", fail)
+    with pytest.raises(RuntimeError):
+        services.write_speeches(items=[], updates=[services.SpeechUpdate(speech.id, "After", "A1", "answer", (),
+                                                                          sources[0])], copy_audio=True, batch="b2")
+
+    speech.refresh_from_db()
+    assert (speech.text, speech.audio.name) == ("Before", old_key)
+    assert stored_keys() == set(sources) | {old_key}
+
+
+def test_an_update_of_an_archived_or_unknown_speech_writes_nothing():
+    archived = SpeechFactory(text="Archived", archived_at=timezone.now())
+    unknown = uuid.uuid4()
+
+    with pytest.raises(SpeechNotFound) as refused:
+        services.write_speeches(
+            items=[services.NewSpeech("New", "A1", "answer", ("Fresh",), "audio/A1/new.wav")],
+            updates=[services.SpeechUpdate(archived.id, "X", "A1", "answer"),
+                     services.SpeechUpdate(unknown, "Y", "A1", "answer")], copy_audio=False)
+
+    assert refused.value.errors == {"speech_ids": [str(archived.id), str(unknown)]}
+    assert Speech.objects.count() == 1 and not Tag.objects.exists()
+    assert Speech.objects.get().text == "Archived"
+
+
+def test_invalid_or_repeated_updates_are_refused_before_anything_is_written():
+    speech = SpeechFactory(text="Same")
+
+    with pytest.raises(InvalidInput) as refused:
+        services.write_speeches(items=[], updates=[
+            services.SpeechUpdate(speech.id, " ", "Z9", "answer"),
+            services.SpeechUpdate(speech.id, "Ok", "A1", "answer"),
+        ], copy_audio=False)
+
+    assert refused.value.errors["items"] == [
+        f"Speech {speech.id}: text: This field may not be blank.",
+        f"Speech {speech.id}: level: Must be one of A1, A2, B1, B2, C1.", "A speech is updated more than once."]
+    assert Speech.objects.get().text == "Same"

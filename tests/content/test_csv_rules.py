@@ -1,16 +1,33 @@
 """The speech CSV's rules, without a database: encodings, quoting, line endings, columns, row
-numbers, every row check, tag names and formula escaping."""
+numbers, every row check (ids too), tag names, formula escaping, and the XLSX reading."""
 
+import io
 import re
+import uuid
+import zipfile
 from pathlib import PurePosixPath
 from types import SimpleNamespace
 
 import pytest
 
 from content.csv_export import export_csv_text, iter_export_lines, speech_row
-from content.csv_format import check_rows, escape_cell, normalise_filename, read_csv, split_tags, unescape_cell
+from content.csv_format import (
+    CurrentSpeech,
+    RowError,
+    check_rows,
+    escape_cell,
+    is_xlsx,
+    normalise_filename,
+    read_csv,
+    read_table,
+    read_xlsx,
+    speech_ids_of,
+    split_tags,
+    unescape_cell,
+)
 from content.exceptions import InvalidCsv
 from content.rules import batch_audio_prefixes, normalise_tag_name, speech_audio_key, tag_name_key
+from tests.imports.helpers import xlsx_bytes
 
 
 def test_bom_crlf_quoted_commas_and_newlines_are_read_with_spreadsheet_row_numbers():
@@ -200,19 +217,27 @@ def test_a_batch_is_one_plain_folder_name(batch):
 
 # --- the export writes what the import reads ------------------------------------------------
 
-def _speech(text: str, tags: list[str], audio: str = "audio/A1/clip-0123456789ab.mp3", level="A1", type="question"):
+SPEECH_ID = uuid.UUID("0b7e6c52-5d0e-4b8e-9a53-3f1c2a9d8e11")
+
+
+def _speech(text: str, tags: list[str], audio: str = "audio/A1/clip-0123456789ab.mp3", level="A1", type="question",
+            id=SPEECH_ID):
     # Shaped like a Speech with its tags prefetched: the export reads nothing else.
-    return SimpleNamespace(audio=SimpleNamespace(name=audio), text=text, level=level, type=type,
+    return SimpleNamespace(id=id, audio=SimpleNamespace(name=audio), text=text, level=level, type=type,
                            tags=SimpleNamespace(all=lambda: [SimpleNamespace(name=name) for name in tags]))
 
 
 def test_export_escapes_formulas_and_the_import_reads_the_original_back():
-    speeches = [_speech("=SUM(A1:A9)", ["@home", "Maths"]), _speech("Line one\nline, two", [], level="C1")]
+    # Without ids (an empty cell) the rows are new speeches: checked here without a database.
+    speeches = [_speech("=SUM(A1:A9)", ["@home", "Maths"], id=""),
+                _speech("Line one\nline, two", [], level="C1", id="")]
 
     text = export_csv_text(speeches)
 
-    assert text.startswith("\ufeffaudio_filename,text,level,type,tags\r\n")
-    assert speech_row(speeches[0]) == ["clip-0123456789ab.mp3", "'=SUM(A1:A9)", "A1", "question", "'@home,Maths"]
+    # The id column comes first (deliberately: issue 15), the import's columns after it.
+    assert text.startswith("\ufeffid,audio_filename,text,level,type,tags\r\n")
+    assert speech_row(_speech("=SUM(A1:A9)", ["@home", "Maths"])) == [
+        str(SPEECH_ID), "clip-0123456789ab.mp3", "'=SUM(A1:A9)", "A1", "question", "'@home,Maths"]
     records = read_csv(text.encode())
     rows, errors = check_rows(records, {"clip-0123456789ab.mp3", "other.mp3"})
     assert [(e.row, e.error[:9]) for e in errors] == [(3, "Duplicate")]
@@ -223,5 +248,138 @@ def test_export_escapes_formulas_and_the_import_reads_the_original_back():
 def test_export_lines_stream_one_row_at_a_time():
     lines = list(iter_export_lines([_speech("a", []), _speech("b", [])], bom=False))
 
-    assert lines[0] == "audio_filename,text,level,type,tags\r\n"
+    assert lines[0] == "id,audio_filename,text,level,type,tags\r\n"
     assert len(lines) == 3
+
+
+# --- ids: updates and unchanged rows (issue 15) ------------------------------------------------
+
+def _current(**changes) -> CurrentSpeech:
+    values = {"id": SPEECH_ID, "audio_filename": "clip-0123456789ab.mp3", "text": "Hello", "level": "A1",
+              "type": "question", "tags": ("Food", "Travel")}
+    return CurrentSpeech(**{**values, **changes})
+
+
+def test_an_id_row_equal_to_its_speech_is_unchanged_whatever_the_case_and_tag_order():
+    data = (f"id,audio_filename,text,level,type,tags\n"
+            f"{SPEECH_ID},clip-0123456789ab.mp3, Hello ,a1,Question,\"travel, food\"\n").encode()
+
+    rows, errors = check_rows(read_csv(data), set(), {SPEECH_ID: _current()})
+
+    assert errors == []
+    assert [(row.action, row.speech_id, row.new_audio) for row in rows] == [("unchanged", SPEECH_ID, False)]
+
+
+@pytest.mark.parametrize(("cells", "why"), [
+    ("clip-0123456789ab.mp3,Hello!,A1,question,\"Food,Travel\"", "text"),
+    ("clip-0123456789ab.mp3,Hello,B1,question,\"Food,Travel\"", "level"),
+    ("clip-0123456789ab.mp3,Hello,A1,answer,\"Food,Travel\"", "type"),
+    ("clip-0123456789ab.mp3,Hello,A1,question,Food", "tags"),
+    ("new.mp3,Hello,A1,question,\"Food,Travel\"", "audio uploaded in the session"),
+])
+def test_an_id_row_that_differs_in_anything_is_an_update(cells, why):
+    rows, errors = check_rows(read_csv(f"id,audio_filename,text,level,type,tags\n{SPEECH_ID},{cells}\n".encode()),
+                              {"new.mp3"}, {SPEECH_ID: _current()})
+
+    assert errors == [] and rows[0].action == "update", why
+    assert rows[0].new_audio is (why == "audio uploaded in the session")
+
+
+def test_id_rules_with_the_cell_of_each_error():
+    other = uuid.UUID("11111111-2222-4333-8444-555555555555")
+    archived = uuid.UUID("99999999-2222-4333-8444-555555555555")
+    data = ("id,audio_filename,text,level\n"
+            "nonsense,,A,A1\n"                      # 2: malformed
+            f"{other},,B,A1\n"                      # 3: unknown
+            f"{archived},,C,A1\n"                   # 4: archived
+            f"{SPEECH_ID},,D,A1\n"                  # 5: fine (an empty audio_filename keeps the audio)
+            f"{SPEECH_ID},,E,A1\n"                  # 6: repeated
+            f"{SPEECH_ID.hex},,F,A1\n"              # 7: the same id spelt without dashes
+            ",,G,A1\n").encode()                    # 8: a new row still needs its audio
+
+    rows, errors = check_rows(read_csv(data), set(), {SPEECH_ID: _current(), archived: _current(id=archived,
+                                                                                                 archived=True)})
+
+    assert [(e.row, e.column, e.value, e.error[:20]) for e in errors] == [
+        (2, "id", "nonsense", "Invalid id 'nonsense"),
+        (3, "id", str(other), f"Speech '{str(other)[:12]}"),
+        (4, "id", str(archived), f"Speech '{str(archived)[:12]}"),
+        (6, "id", str(SPEECH_ID), "Duplicate id '0b7e6c"),
+        (7, "id", SPEECH_ID.hex, "Duplicate id '0b7e6c"),
+        (8, "audio_filename", "", "Missing required fie"),
+    ]
+    assert [(row.row, row.action, row.audio_filename) for row in rows] == [(5, "update", "")]
+
+
+def test_an_error_shows_at_most_200_characters_of_its_cell(settings):
+    settings.IMPORT_TEXT_MAX_LENGTH = 250
+    _rows, errors = check_rows(read_csv(f"audio_filename,text,level\na.wav,{'x' * 300},A1\n".encode()), {"a.wav"})
+
+    item = errors[0].as_dict()
+    assert item["column"] == "text" and item["value"] == "x" * 200 + "…"
+    assert RowError(2, "whole row").as_dict() == {"row": 2, "error": "whole row"}
+
+
+def test_the_speech_ids_to_look_up_are_the_well_formed_ones():
+    records = read_csv(f"id,audio_filename,text,level\n{SPEECH_ID},,a,A1\nbad,,b,A1\n,x.wav,c,A1\n".encode())
+
+    assert speech_ids_of(records) == {SPEECH_ID}
+
+
+# --- XLSX reading -----------------------------------------------------------------------------
+
+def test_xlsx_rows_keep_the_sheets_numbers_and_cells_become_text():
+    data = xlsx_bytes([
+        ["Audio_Filename", "text", "level", "notes"],
+        ["a.wav", 12.0, "A1", "ignored"],
+        ["b.wav", 2.5, "B1"],
+        ["c.wav", "=not a formula", True, None],
+    ], blank_rows_before={2: 2})
+
+    records = read_table(data)
+
+    assert [record.row for record in records] == [2, 5, 6]
+    assert [record.values for record in records] == [
+        {"audio_filename": "a.wav", "text": "12", "level": "A1"},
+        {"audio_filename": "b.wav", "text": "2.5", "level": "B1"},
+        {"audio_filename": "c.wav", "text": "=not a formula", "level": "TRUE"},
+    ]
+
+
+def test_xlsx_is_told_by_content_or_name_and_a_csv_quote_is_not_removed_from_it():
+    data = xlsx_bytes([["audio_filename", "text", "level"], ["a.wav", "'=quoted", "A1"]])
+
+    assert is_xlsx(data) and is_xlsx(b"", "EDITS.XLSX") and not is_xlsx(b"audio_filename", "x.csv")
+    assert read_table(data, "speeches.csv")[0].values["text"] == "'=quoted"
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    (b"PK\x03\x04garbage", "invalid_xlsx"),
+    (b"", "invalid_xlsx"),
+])
+def test_unreadable_xlsx_is_invalid(data, code):
+    with pytest.raises(InvalidCsv) as caught:
+        read_table(data, "x.xlsx")
+
+    assert caught.value.code == code
+
+
+def test_an_xlsx_with_only_blank_rows_or_no_header_is_refused():
+    with pytest.raises(InvalidCsv) as caught:
+        read_xlsx(xlsx_bytes([[None, ""]]))
+    assert "empty" in caught.value.detail
+    with pytest.raises(InvalidCsv) as caught:
+        read_xlsx(xlsx_bytes([["text", "level"], ["Hi", "A1"]]))
+    assert caught.value.code == "csv_missing_columns"
+
+
+def test_an_xlsx_that_would_unpack_far_beyond_its_size_is_refused_unread(settings):
+    settings.IMPORT_CSV_MAX_BYTES = 10_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * 5_000_000)
+
+    with pytest.raises(InvalidCsv) as caught:
+        read_xlsx(buffer.getvalue())
+
+    assert caught.value.code == "invalid_xlsx"

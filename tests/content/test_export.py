@@ -1,4 +1,4 @@
-"""Speeches exported in the import CSV format (content's), and imported back (through imports)."""
+"""Speeches exported in the import CSV or XLSX format (content's), and imported back (through imports)."""
 
 import csv
 import io
@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from content.models import Speech
 from tests.content.factories import SpeechFactory, TagFactory
@@ -51,22 +52,35 @@ def test_export_round_trips_through_the_import(staff_client, any_storage, django
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="speeches-')
     exported = exported_rows(response)
-    assert list(exported[0]) == ["audio_filename", "text", "level", "type", "tags"]
+    # The speech's id first (issue 15: re-importing updates in place), then the import's columns.
+    assert list(exported[0]) == ["id", "audio_filename", "text", "level", "type", "tags"]
+    assert {row["id"] for row in exported} == {str(pk) for pk in Speech.objects.values_list("id", flat=True)}
     texts = {row["text"] for row in exported}
     assert {"'=SUM(A1:A9)", "'-5 degrees, brr", "''=quoted on purpose"} <= texts  # formulas neutralised
     assert "'@home" in {row["tags"] for row in exported}
     by_text = {s.text: s for s in Speech.objects.all()}
     assert {row["audio_filename"] for row in exported} == {PurePosixPath(s.audio.name).name for s in by_text.values()}
 
-    # Round trip: the stored audio files under their exported names, then the exported CSV.
+    # Round trip in place: the exported CSV, into a session without files, changes nothing.
     exported_csv = b"".join(staff_client.get(EXPORT_URL).streaming_content)
+    empty = staff_client.post("/api/v1/admin/import/sessions").json()["upload_session_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reimport = import_csv(staff_client, empty, exported_csv)
+    assert reimport.status_code == 200, reimport.content
+    assert (reimport.json()["create_count"], reimport.json()["unchanged_count"]) == (0, 4)
+    assert snapshot() == before
+
+    # Rows without their id are new speeches again: with the stored audio uploaded under the exported names,
+    # the CSV recreates the catalogue after it is gone.
+    without_ids = csv_bytes([{name: value for name, value in row.items() if name != "id"}
+                             for row in csv.DictReader(io.StringIO(exported_csv.decode("utf-8-sig"), newline=""))])
     audio = [SimpleUploadedFile(PurePosixPath(s.audio.name).name, read_object(s.audio.name))
              for s in Speech.objects.all()]
     Speech.objects.all().delete()
     second = upload(staff_client, audio).json()
     with django_capture_on_commit_callbacks(execute=True):
-        reimport = import_csv(staff_client, second["upload_session_id"], exported_csv)
-    assert reimport.status_code == 200, reimport.content
+        recreated = import_csv(staff_client, second["upload_session_id"], without_ids)
+    assert recreated.status_code == 200, recreated.content
     assert snapshot() == before
 
 
@@ -101,8 +115,8 @@ def test_admin_action_exports_the_selected_speeches(client, staff_user):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="speeches-')
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
-    assert [(r["text"], r["level"], r["type"], r["tags"]) for r in rows] == [
-        ("'=1+1", "B1", "question", "Food"), ("Plain", "C1", "question", "")]
+    assert [(r["id"], r["text"], r["level"], r["type"], r["tags"]) for r in rows] == [
+        (str(chosen[0].id), "'=1+1", "B1", "question", "Food"), (str(chosen[1].id), "Plain", "C1", "question", "")]
     assert [r["audio_filename"] for r in rows] == [PurePosixPath(s.audio.name).name for s in chosen]
 
 
@@ -133,3 +147,55 @@ def test_round_trip_of_an_unchanged_export_needs_no_renaming(staff_client, djang
     # The new key drops the earlier random suffix before adding its own, so names do not grow.
     assert len(keys) == 2 and first_key in keys
     assert all(len(PurePosixPath(key).name) == len(PurePosixPath(first_key).name) for key in keys)
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_xlsx_export_has_the_csvs_rows_as_text_cells_and_the_same_filters(staff_client):
+    food = TagFactory(name="Food")
+    first = SpeechFactory(text="=SUM(A1:A9)", level="A1", tags=[food])
+    second = SpeechFactory(text="Line one\nline two", level="A1")
+    SpeechFactory(text="Other level", level="B2")
+
+    response = staff_client.get(EXPORT_URL, {"format": "xlsx", "level": "A1"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_TYPE
+    assert response["Content-Disposition"].startswith('attachment; filename="speeches-')
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"PK\x03\x04")
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert [cell.value for cell in sheet[1]] == ["id", "audio_filename", "text", "level", "type", "tags"]
+    assert sheet["C2"].data_type == "s" and sheet["C2"].value == "=SUM(A1:A9)"  # text, never a formula
+    assert [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        [str(first.id), PurePosixPath(first.audio.name).name, "=SUM(A1:A9)", "A1", "question", "Food"],
+        [str(second.id), PurePosixPath(second.audio.name).name, "Line one\nline two", "A1", "question", None],
+    ]
+
+
+def test_an_unknown_export_format_is_400_json(staff_client):
+    response = staff_client.get(EXPORT_URL, {"format": "pdf"})
+
+    assert response.status_code == 400
+    assert "format" in response.json()["errors"]
+
+
+def test_the_export_formats_are_documented(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    operation = schema["paths"]["/api/v1/admin/speeches/export.csv"]["get"]
+    assert {"text/csv", XLSX_TYPE} <= set(operation["responses"]["200"]["content"])
+    assert [p["schema"]["enum"] for p in operation["parameters"] if p["name"] == "format"] == [["csv", "xlsx"]]
+    assert "/api/v1/admin/import/sessions" in schema["paths"]
+
+
+def test_a_speech_with_control_characters_still_exports_as_xlsx(staff_client):
+    SpeechFactory(text="Bell\x07 and form feed\x0c")
+
+    data = b"".join(staff_client.get(EXPORT_URL, {"format": "xlsx"}).streaming_content)
+
+    assert load_workbook(io.BytesIO(data)).worksheets[0]["C2"].value == "Bell and form feed"

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from content.demo.make_clips import recognise, words
 from content.demo.sentences import SENTENCES, TAGS, clip_name
 from content.models import Level, SentenceType, Speech, SpeechTag, Tag
-from content.seeding import AUDIO_DIR, DEMO_AUDIO_PREFIX, GAP_CLIP, distinct_demo_texts
+from content.seeding import AUDIO_DIR, DEMO_AUDIO_PREFIX, GAP_CLIP, LEARNER_EMAILS, distinct_demo_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,23 @@ def test_seed_is_idempotent():
     assert get_user_model().objects.count() == 4
     assert {s.audio.name for s in Speech.objects.all()} == files
     assert re.search(r"0 tags, 0 speeches \(0 audio files stored\), 0 accounts created", output)
+
+
+def test_the_demo_editor_is_a_content_editor_not_a_superuser():
+    # An earlier seed made the demo editor a superuser: seeding again takes that away.
+    get_user_model().objects.create_user(email="editor@example.com", password="x", name="Old",
+                                         is_staff=True, is_superuser=True)
+
+    seed("--speeches", "0")
+    seed("--speeches", "0")
+
+    editor = get_user_model().objects.get(email="editor@example.com")
+    assert editor.is_staff and not editor.is_superuser
+    assert list(editor.groups.values_list("name", flat=True)) == ["Content editor"]
+    assert editor.has_perm("content.add_speech") and not editor.has_perm("accounts.view_user")
+    learners = get_user_model().objects.filter(email__in=LEARNER_EMAILS)
+    assert learners.count() == 3
+    assert not any(learner.is_staff or learner.is_superuser or learner.groups.exists() for learner in learners)
 
 
 def test_seed_keeps_existing_tags_whatever_their_case():

@@ -1,4 +1,4 @@
-"""Real (tiny) audio files, CSV builders and storage probes for the import tests."""
+"""Real (tiny) audio files, CSV and XLSX builders and storage probes for the import tests."""
 
 import csv
 import io
@@ -9,12 +9,16 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
 
 from content.models import Speech
 from core import storage
 
 AUDIO_URL = "/api/v1/admin/import/audio"
 CSV_URL = "/api/v1/admin/import/csv"
+SESSIONS_URL = "/api/v1/admin/import/sessions"
+EXPORT_URL = "/api/v1/admin/speeches/export.csv"
+EXPORT_COLUMNS = ("id", "audio_filename", "text", "level", "type", "tags")
 
 
 def wav_bytes(frames: int = 80, tone: int = 440) -> bytes:
@@ -60,6 +64,44 @@ def csv_file(data: bytes, name: str = "speeches.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="text/csv")
 
 
+def xlsx_bytes(rows: list[list], *, blank_rows_before: dict[int, int] | None = None) -> bytes:
+    """A workbook whose first sheet holds `rows` (the header first) as they are: strings, numbers, None."""
+    workbook = Workbook()
+    sheet = workbook.active
+    number = 0
+    for index, cells in enumerate(rows):
+        number += 1 + (blank_rows_before or {}).get(index, 0)
+        for column, value in enumerate(cells, start=1):
+            cell = sheet.cell(row=number, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, even when it starts with "=" (as a spreadsheet's text cell)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def dict_rows_as_xlsx(rows: list[dict], columns=EXPORT_COLUMNS) -> bytes:
+    return xlsx_bytes([list(columns), *[[row.get(name, "") for name in columns] for row in rows]])
+
+
+def read_xlsx_rows(data: bytes) -> list[dict]:
+    """The records of an XLSX's first sheet as dicts by header, None cells as ""."""
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    header, *records = [["" if value is None else str(value) for value in row]
+                        for row in sheet.iter_rows(values_only=True)]
+    return [dict(zip(header, record, strict=False)) for record in records]
+
+
+def read_csv_rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def empty_session(client) -> str:
+    response = client.post(SESSIONS_URL)
+    assert response.status_code == 201, response.content
+    return response.json()["upload_session_id"]
+
+
 def upload(client, files, session_id=None):
     data = {"files": files}
     if session_id:
@@ -67,8 +109,8 @@ def upload(client, files, session_id=None):
     return client.post(AUDIO_URL, data, format="multipart")
 
 
-def import_csv(client, session_id, data: bytes, *, dry_run: bool = False):
-    payload = {"file": csv_file(data), "upload_session_id": str(session_id)}
+def import_csv(client, session_id, data: bytes, *, dry_run: bool = False, name: str = "speeches.csv"):
+    payload = {"file": csv_file(data, name), "upload_session_id": str(session_id)}
     if dry_run:
         payload["dry_run"] = "true"
     return client.post(CSV_URL, payload, format="multipart")

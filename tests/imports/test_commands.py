@@ -11,7 +11,8 @@ from audit.models import AuditLog
 from content.models import Speech, Tag
 from imports.models import UploadSession
 from tests.accounts.factories import StaffUserFactory, UserFactory
-from tests.imports.helpers import csv_bytes, stored_keys, upload, wav_bytes, wav_file
+from tests.content.factories import SpeechFactory
+from tests.imports.helpers import csv_bytes, dict_rows_as_xlsx, stored_keys, upload, wav_bytes, wav_file
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,36 @@ def test_cleanup_removes_expired_sessions_and_their_objects(staff_client, any_st
 
     call_command("cleanup_uploads", stdout=out)
     assert "Removed 0 expired upload session(s) and 0 stored object(s)." in out.getvalue()
+
+
+def test_command_updates_speeches_by_id_from_an_xlsx_without_uploading_their_audio(folder, tmp_path,
+                                                                                  django_capture_on_commit_callbacks):
+    StaffUserFactory(email="editor@example.com")
+    edited, kept = SpeechFactory(text="Befor", level="A1"), SpeechFactory(text="Kept", level="A1", type="answer")
+    path = tmp_path / "edits.xlsx"
+    path.write_bytes(dict_rows_as_xlsx([
+        {"id": str(edited.id), "text": "Before", "level": "A1", "type": edited.type},
+        {"id": str(kept.id), "text": "Kept", "level": "A1", "type": "answer"},
+        {"id": "", "audio_filename": "clip_0.wav", "text": "New one", "level": "B1"},
+    ]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        out, _err = run("--audio-dir", str(folder), "--csv", str(path), "--user", "editor@example.com")
+
+    assert "Imported 1 speech(es); 1 updated, 1 unchanged" in out
+    assert Speech.objects.get(pk=edited.id).text == "Before" and Speech.objects.count() == 3
+    assert UploadSession.objects.get().files.count() == 1  # only the new row's file
+
+
+def test_command_imports_edits_only_into_an_empty_session(folder, tmp_path):
+    StaffUserFactory(email="editor@example.com")
+    speech = SpeechFactory(text="Old", level="A1")
+    csv_path = tmp_path / "edits.csv"
+    csv_path.write_bytes(csv_bytes([{"id": str(speech.id), "text": "New", "level": "C1"}],
+                                   columns=("id", "audio_filename", "text", "level")))
+
+    out, _err = run("--audio-dir", str(folder), "--csv", str(csv_path), "--user", "editor@example.com")
+
+    assert "Imported 0 speech(es); 1 updated, 0 unchanged" in out
+    assert Speech.objects.get(pk=speech.id).level == "C1"
+    assert UploadSession.objects.get().files.count() == 0

@@ -137,7 +137,8 @@ def test_one_bad_row_among_500_creates_nothing_and_reports_its_row(staff_client,
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "csv_rows_invalid"
-    assert body["errors"] == [{"row": 319, "error": "Invalid level 'D1'. Must be one of: A1, A2, B1, B2, C1"}]
+    assert body["errors"] == [{"row": 319, "error": "Invalid level 'D1'. Must be one of: A1, A2, B1, B2, C1",
+                               "column": "level", "value": "D1"}]
     assert not Speech.objects.exists()
     assert not Tag.objects.exists()
     assert stored_keys() == uploads_before
@@ -155,11 +156,16 @@ def test_every_row_error_is_reported_with_its_row_and_nothing_is_created(staff_c
     response = import_csv(staff_client, session_id, data)
 
     assert response.status_code == 422
+    # Each error names the offending cell: its column and value, beside the message.
     assert response.json()["errors"] == [
-        {"row": 3, "error": "Audio file 'missing.wav' not found in upload session"},
-        {"row": 4, "error": "Invalid level 'C2'. Must be one of: A1, A2, B1, B2, C1"},
-        {"row": 4, "error": "Invalid type 'maybe'. Must be one of: question, answer"},
-        {"row": 5, "error": "Duplicate audio_filename 'a.wav' (already used in row 2)"},
+        {"row": 3, "error": "Audio file 'missing.wav' not found in upload session", "column": "audio_filename",
+         "value": "missing.wav"},
+        {"row": 4, "error": "Invalid level 'C2'. Must be one of: A1, A2, B1, B2, C1", "column": "level",
+         "value": "C2"},
+        {"row": 4, "error": "Invalid type 'maybe'. Must be one of: question, answer", "column": "type",
+         "value": "maybe"},
+        {"row": 5, "error": "Duplicate audio_filename 'a.wav' (already used in row 2)", "column": "audio_filename",
+         "value": "a.wav"},
     ]
     assert not Speech.objects.exists() and not Tag.objects.exists()
 

@@ -14,7 +14,8 @@ from jobs.models import Job
 
 
 class Command(BaseCommand):
-    help = ("Create speeches from CSV rows (audio_filename,text,level,type,tags) whose audio files are in a folder. "
+    help = ("Create speeches from CSV or XLSX rows (audio_filename,text,level,type,tags) whose audio files are in a "
+            "folder; rows with an id (as exported) update that speech. "
             "All or nothing: any invalid row is reported and nothing is written.")
 
     def add_arguments(self, parser):
@@ -62,12 +63,15 @@ class Command(BaseCommand):
             return
         plan = result.plan
         tags = f" and {len(plan.new_tags)} new tag(s) ({', '.join(plan.new_tags)})" if plan.new_tags else ""
+        # Updates are spelt out only when there are any: a file of new rows reads as it always did.
+        edits = (f"; {result.update_count} updated, {result.unchanged_count} unchanged"
+                 if result.update_count or result.unchanged_count else "")
         if dry_run:
             self.stdout.write(f"Dry run: all {result.success_count} rows are valid; the import would create "
-                              f"{result.success_count} speech(es){tags}. Nothing was written.")
+                              f"{result.create_count} speech(es){tags}{edits}. Nothing was written.")
         else:
             self.stdout.write(self.style.SUCCESS(
-                f"Imported {result.success_count} speech(es){tags} (upload session {result.session_id})."))
+                f"Imported {result.create_count} speech(es){tags}{edits} (upload session {result.session_id})."))
 
     def _staff_user(self, email: str):
         user = get_user_model().objects.filter(email__iexact=email).first()

@@ -14,7 +14,7 @@
     bar.max = total || 1;
     bar.value = done;
     percent.textContent = (total ? Math.round(100 * done / total) : 0) + "%";
-    text.textContent = done + " of " + total + " audio files copied.";
+    text.textContent = done + " of " + total + " rows written.";
     title.textContent = job.state === "queued" ? "Waiting for a worker…" : "Importing…";
   }
 
