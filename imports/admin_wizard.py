@@ -120,15 +120,25 @@ def session_errors_view(model_admin, request, session_id):
     return _report_response(lines, f"import-errors-{session_id}.csv")
 
 
-def job_errors_view(model_admin, request, job_id):
-    """The row report of a failed import job, as CSV."""
+def _import_job(request, job_id):
+    """The import job, or None with the reason as an admin message."""
     try:
-        job = job_selectors.job(job_id=job_id, kind=services.IMPORT_JOB_KIND)
+        return job_selectors.job(job_id=job_id, kind=services.IMPORT_JOB_KIND)
     except DomainError as exc:
         messages.error(request, exc.detail)
+        return None
+
+
+def _row_errors(job) -> list:
+    return job.errors if isinstance(job.errors, list) else []
+
+
+def job_errors_view(model_admin, request, job_id):
+    """The row report of a failed import job, as CSV."""
+    job = _import_job(request, job_id)
+    if job is None:
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
-    errors = job.errors if isinstance(job.errors, list) else []
-    return _report_response(services.iter_row_error_report(errors), f"import-errors-{job_id}.csv")
+    return _report_response(services.iter_row_error_report(_row_errors(job)), f"import-errors-{job_id}.csv")
 
 
 def upload_batch_view(model_admin, request):
@@ -217,14 +227,12 @@ def confirm_view(model_admin, request, session_id):
 
 def job_view(model_admin, request, job_id):
     """The import's progress while a worker runs it (JSON for the page's script), then its report."""
-    try:
-        job = job_selectors.job(job_id=job_id, kind=services.IMPORT_JOB_KIND)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
+    job = _import_job(request, job_id)
+    if job is None:
         return HttpResponseRedirect(reverse("admin:imports_uploadsession_wizard"))
     if request.GET.get("format") == "json":
         return JsonResponse(JobSerializer(job).data)
-    errors = job.errors if isinstance(job.errors, list) else []
+    errors = _row_errors(job)
     return TemplateResponse(request, "admin/imports/job.html", _context(
         model_admin, request, "Import audio + CSV: importing" if not job.is_finished else "Import audio + CSV: report",
         step=3, job=job, percent=round(100 * job.done / job.total) if job.total else 0,
