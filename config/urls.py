@@ -10,6 +10,9 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("content.urls")),
     path("", include("game.urls")),
+    path("", include("courses.urls")),
+    path("", include("rewards.urls")),
+    path("", include("community.urls")),
     path("", include("scoring.urls")),
     path("", include("imports.urls")),
 ]
