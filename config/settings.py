@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "game",
     "courses",
     "rewards",
-    "community",
     "scoring",
     "imports",
     "jobs",
@@ -579,3 +578,27 @@ if SENTRY_DSN:
         release=env.str("SENTRY_RELEASE", default=""),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# --- rewards (XP, levels, daily goal, streak freezes, achievements) ----------
+# A learner's daily XP goal until they set their own (10-1000).
+REWARDS_DAILY_XP_GOAL = env.int("REWARDS_DAILY_XP_GOAL", default=50)
+# Every this many consecutive days of a streak earn one streak freeze (0: freezes are never earned).
+REWARDS_FREEZE_EVERY_DAYS = env.int("REWARDS_FREEZE_EVERY_DAYS", default=7)
+# The most streak freezes a learner holds at once (earned and granted alike).
+REWARDS_MAX_FREEZES = env.int("REWARDS_MAX_FREEZES", default=2)
+if not 10 <= REWARDS_DAILY_XP_GOAL <= 1000 or REWARDS_FREEZE_EVERY_DAYS < 0 or REWARDS_MAX_FREEZES < 0:
+    raise ImproperlyConfigured("REWARDS_DAILY_XP_GOAL must be 10-1000; REWARDS_FREEZE_EVERY_DAYS and "
+                               "REWARDS_MAX_FREEZES must be 0 or more.")
+
+# --- game: spaced review (FSRS) -------------------------------------------------
+# Share of sentences a learner should still recall when they come due (FSRS desired retention, 0-1 exclusive):
+# higher means shorter intervals and more reviews.
+REVIEW_DESIRED_RETENTION = env.float("REVIEW_DESIRED_RETENTION", default=0.9)
+if not 0 < REVIEW_DESIRED_RETENTION < 1:
+    raise ImproperlyConfigured("REVIEW_DESIRED_RETENTION must be between 0 and 1 (exclusive).")
+
+# --- courses (courses -> units -> lessons) --------------------------------------
+# Share of a lesson's sentences (0-1) a learner must answer correctly to pass it, unless the lesson sets its own.
+COURSE_LESSON_PASS_RATIO = env.float("COURSE_LESSON_PASS_RATIO", default=0.8)
+if not 0 <= COURSE_LESSON_PASS_RATIO <= 1:
+    raise ImproperlyConfigured("COURSE_LESSON_PASS_RATIO must be between 0 and 1.")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdminMixin
-from game.models import GameResult, GameSession
+from game.models import GameResult, GameSession, ReviewCard
 
 # Sessions are the learners' record: staff may look, nobody edits them by hand.
 
@@ -52,3 +52,26 @@ class GameSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="correct")
     def score(self, session: GameSession) -> str:
         return f"{session.correct_count}/{session.total_sentences}"
+
+
+@admin.register(ReviewCard)
+class ReviewCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived from the results (manage.py rebuild_review_cards), so only for looking at a learner's schedule."""
+
+    list_display = ["user_email", "speech_text", "state", "due", "last_review", "reps", "lapses"]
+    list_filter = ["state"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "speech"]
+    ordering = ["due"]
+    fields = ["user", "speech", "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
+              "updated_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, card: ReviewCard) -> str:
+        return card.user.email
+
+    @admin.display(description="speech")
+    def speech_text(self, card: ReviewCard) -> str:
+        return card.speech.text

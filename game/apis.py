@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,6 +10,7 @@ from core.api.openapi import error_response
 from core.api.pagination import page_pagination
 from game import rules, selectors, services
 from game.serializers import (
+    HomeSerializer,
     ProgressSerializer,
     ReviewSetInputSerializer,
     ReviewSetSerializer,
@@ -18,6 +20,7 @@ from game.serializers import (
     SessionInputSerializer,
     SessionListItemSerializer,
 )
+from rewards import rules as rewards_rules
 
 TAGS = ["game"]
 
@@ -28,6 +31,9 @@ def _errors(*pairs: tuple[int, str]) -> dict:
 
 UNAUTHENTICATED = (401, "Missing or invalid access token.")
 SAVED_MESSAGE = _("Session saved successfully")
+REWARDS_RULES = rewards_rules.describe(daily_goal=settings.REWARDS_DAILY_XP_GOAL,
+                                       freeze_every_days=settings.REWARDS_FREEZE_EVERY_DAYS,
+                                       max_freezes=settings.REWARDS_MAX_FREEZES)
 
 
 class SessionsApi(APIView):
@@ -46,7 +52,9 @@ class SessionsApi(APIView):
             "in `errors` (per-result problems under `errors.results.<index in the request>`). "
             "Send an `Idempotency-Key` to retry safely: a repeat with the same key and body gets the first answer "
             "(with `Idempotent-Replayed: true`) and creates nothing; keys are honoured for "
-            "GAME_IDEMPOTENCY_KEY_TTL_HOURS (default 24)."
+            "GAME_IDEMPOTENCY_KEY_TTL_HOURS (default 24). The answer says what the session earned (`rewards`: XP, "
+            "level, streak, daily goal, newly awarded achievements to celebrate) and, for a session that named a "
+            "`lesson_id`, the lesson's outcome (`lesson`); a replay repeats them. " + REWARDS_RULES
         ),
         parameters=[OpenApiParameter(
             "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -56,8 +64,9 @@ class SessionsApi(APIView):
         responses={
             201: SessionCreatedSerializer,
             **_errors((400, "Invalid fields, or statistics that disagree with the results."), UNAUTHENTICATED,
-                      (404, "A speech_id (errors.speech_ids) or tag (errors.selected_tags) does not exist."),
-                      (409, "The Idempotency-Key was used with a different body.")),
+                      (404, "A speech_id (errors.speech_ids), tag (errors.selected_tags) or lesson does not "
+                            "exist."),
+                      (409, "The Idempotency-Key was used with a different body, or the lesson is locked.")),
         },
     )
     def post(self, request):
@@ -65,7 +74,9 @@ class SessionsApi(APIView):
         payload.is_valid(raise_exception=True)
         outcome = services.save_session(user=request.user, session=payload.to_input(),
                                         idempotency_key=request.headers.get("Idempotency-Key"))
-        body = SessionCreatedSerializer({"session_id": outcome.session_id, "message": SAVED_MESSAGE}).data
+        body = SessionCreatedSerializer({"session_id": outcome.session_id, "message": SAVED_MESSAGE,
+                                         "rewards": outcome.outcome.get("rewards"),
+                                         "lesson": outcome.outcome.get("lesson")}).data
         # A replay repeats the first answer, which was this 201.
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
@@ -144,3 +155,19 @@ class ProgressApi(APIView):
     )
     def get(self, request):
         return Response(ProgressSerializer(selectors.learner_progress(user=request.user)).data)
+
+
+class HomeApi(APIView):
+    rate_limit_scope = "history"
+
+    @extend_schema(
+        tags=["users"],
+        summary="Home screen",
+        description=("Everything the home screen shows, in one call: streak and freezes, today's XP against the "
+                     "daily goal, level, sentences due for review, the next lesson, weak tags and achievements not "
+                     "yet seen. Each part is read from per-learner aggregates, so its cost does not grow with "
+                     "history. " + REWARDS_RULES),
+        responses={200: HomeSerializer, **_errors(UNAUTHENTICATED)},
+    )
+    def get(self, request):
+        return Response(HomeSerializer(selectors.home_screen(user=request.user)).data)

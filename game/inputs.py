@@ -37,6 +37,7 @@ class SessionInput:
     completed_at: datetime
     results: tuple[ResultInput, ...]
     avg_pronunciation_score: float | None = None
+    lesson_id: UUID | None = None
 
     @classmethod
     def from_validated(cls, data: dict[str, Any]) -> SessionInput:

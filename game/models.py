@@ -34,6 +34,11 @@ class GameSession(models.Model):
     duration_seconds = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField()
+    # The lesson this session played, if any; a deleted lesson leaves the session in history.
+    lesson = models.ForeignKey("courses.Lesson", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    # What the save earned (XP, achievements, lesson outcome), as answered then: a retried save repeats it.
+    outcome = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,3 +122,63 @@ class SessionSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReviewCard(models.Model):
+    """A learner's FSRS memory of one sentence: when it is next due for review (game.services.review).
+
+    The columns are the `fsrs.Card` fields, so the scheduler can take them as they are. Derived data:
+    `rebuild_review_cards` recomputes every card from the stored results at any time.
+    """
+
+    class State(models.IntegerChoices):
+        # The values of `fsrs.State`.
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    id = models.BigAutoField(primary_key=True)
+    # The (user, speech) unique index leads with user, so the user's own index would only repeat it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    speech = models.ForeignKey(Speech, on_delete=models.PROTECT, related_name="+")
+    state = models.PositiveSmallIntegerField(choices=State.choices)
+    # The learning or relearning step; None once the card is in the Review state.
+    step = models.PositiveIntegerField(blank=True, null=True)
+    stability = models.FloatField(blank=True, null=True)
+    difficulty = models.FloatField(blank=True, null=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(blank=True, null=True)
+    reps = models.PositiveIntegerField(default=0)
+    # Times the sentence was forgotten (rated Again) after it had reached the Review state.
+    lapses = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "speech"], name="uniq_review_card_user_speech"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="idx_review_card_user_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review card due {self.due:%Y-%m-%d %H:%M}"
+
+
+class LearnerTagStats(models.Model):
+    """A learner's answers per tag, counted in the save transaction (game.services.tag_stats).
+
+    Derived data: `rebuild_tag_stats` recomputes it from the results, and the tests check both agree.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tag = models.ForeignKey("content.Tag", on_delete=models.CASCADE, related_name="+")
+    sentences = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tag"], name="uniq_learner_tag_stats")]
+
+    def __str__(self) -> str:
+        return f"{self.correct}/{self.sentences}"

@@ -66,6 +66,10 @@ class SessionInputSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(help_text="Not before started_at, not in the future.")
     results = ResultInputSerializer(many=True, allow_empty=False)
+    lesson_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None,
+        help_text="The lesson this session played (from POST /lessons/{id}/start): every result must be one of its "
+                  "sentences, and the lesson is completed when its pass score is reached.")
 
     def get_fields(self):
         # The ceiling is a setting, so it is read per request rather than at import.
@@ -80,9 +84,45 @@ class SessionInputSerializer(serializers.Serializer):
         return SessionInput.from_validated(self.validated_data)
 
 
+class AwardedAchievementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    icon_url = serializers.CharField(allow_blank=True)
+    xp_reward = serializers.IntegerField()
+    awarded_at = serializers.DateTimeField()
+
+
+class SessionRewardsSerializer(serializers.Serializer):
+    xp_awarded = serializers.IntegerField(help_text="All XP this session earned, achievements' XP included.")
+    xp_total = serializers.IntegerField()
+    level = serializers.IntegerField()
+    level_up = serializers.BooleanField()
+    today_xp = serializers.IntegerField(help_text="XP earned today, in the learner's time zone.")
+    daily_goal = serializers.IntegerField()
+    daily_goal_reached = serializers.BooleanField(help_text="True when this session reached today's goal.")
+    streak_days = serializers.IntegerField()
+    freezes_used = serializers.IntegerField(help_text="Streak freezes spent on missed days by this session.")
+    freezes_left = serializers.IntegerField()
+    achievements = AwardedAchievementSerializer(many=True, help_text="Awarded by this session: celebrate them.")
+
+
+class LessonOutcomeSerializer(serializers.Serializer):
+    lesson_id = serializers.UUIDField()
+    course_id = serializers.UUIDField()
+    score = serializers.FloatField(help_text="Share of the lesson's sentences answered correctly, 0-100.")
+    passed = serializers.BooleanField()
+    completed = serializers.BooleanField(help_text="This session completed the lesson for the first time.")
+    course_completed = serializers.BooleanField()
+    next_lesson_id = serializers.UUIDField(allow_null=True, help_text="The lesson now available next.")
+
+
 class SessionCreatedSerializer(serializers.Serializer):
     session_id = serializers.UUIDField()
     message = serializers.CharField()
+    rewards = SessionRewardsSerializer(read_only=True)
+    lesson = LessonOutcomeSerializer(read_only=True, allow_null=True,
+                                     help_text="Only for a session that named a lesson; else null.")
 
 
 # --- history ------------------------------------------------------------------
@@ -267,3 +307,48 @@ class ProgressSerializer(serializers.Serializer):
         many=True, help_text=f"Up to {rules.INSIGHT_LIMIT} active speeches the learner missed (incorrect or "
                              "skipped), highest miss rate first, then most misses.")
     recommendations = RecommendationSerializer(many=True)
+
+
+# --- home screen ----------------------------------------------------------------
+
+class HomeStreakSerializer(serializers.Serializer):
+    current_days = serializers.IntegerField(help_text="Consecutive practice days as of today (learner's time zone).")
+    longest_days = serializers.IntegerField()
+    freezes = serializers.IntegerField(help_text="Streak freezes held; each covers one missed day.")
+    protected = serializers.BooleanField(help_text="The streak is alive only thanks to the freezes held.")
+
+
+class HomeXpSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    today = serializers.IntegerField()
+    daily_goal = serializers.IntegerField()
+    goal_reached = serializers.BooleanField()
+
+
+class HomeLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    xp_into_level = serializers.IntegerField()
+    xp_for_next_level = serializers.IntegerField(help_text="XP between this level and the next.")
+
+
+class HomeReviewSerializer(serializers.Serializer):
+    due_now = serializers.IntegerField(help_text="Sentences due for review now (POST game/speeches/review).")
+    due_today = serializers.IntegerField(help_text="Due by the end of today, in the learner's time zone.")
+
+
+class NextLessonSerializer(serializers.Serializer):
+    lesson_id = serializers.UUIDField()
+    lesson_title = serializers.CharField()
+    course_id = serializers.UUIDField()
+    course_title = serializers.CharField()
+
+
+class HomeSerializer(serializers.Serializer):
+    streak = HomeStreakSerializer()
+    xp = HomeXpSerializer()
+    level = HomeLevelSerializer()
+    review = HomeReviewSerializer()
+    next_lesson = NextLessonSerializer(allow_null=True)
+    weak_tags = TagAccuracySerializer(many=True, help_text="Tags the learner gets most wrong, weakest first.")
+    new_achievements = AwardedAchievementSerializer(
+        many=True, help_text="Awarded and not yet marked seen (POST users/me/achievements/seen).")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("game/sessions/<uuid:session_id>", apis.SessionDetailApi.as_view(), name="session-detail"),
     path("game/speeches/review", apis.ReviewSetApi.as_view(), name="review-set"),
     path("users/me/progress", apis.ProgressApi.as_view(), name="progress"),
+    path("home", apis.HomeApi.as_view(), name="home"),
 ]

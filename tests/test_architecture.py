@@ -2,8 +2,9 @@
 
 `core` is the shared kernel and imports no app; `jobs` (the job records every background
 task reports to) builds on core only, `audit` on core and jobs; an app may use core, audit and
-jobs, and the only domain dependencies between apps are game -> content and imports ->
-content's services, selectors and exceptions. Of `config`, apps use only the Celery app, and
+jobs, and the only domain dependencies between apps are game -> content, courses and rewards
+(a saved session drives the learning loop), courses -> content, and imports -> content's
+services, selectors and exceptions. Of `config`, apps use only the Celery app, and
 only in their tasks.py (jobs anywhere). Imports inside `if TYPE_CHECKING:`
 are type hints (e.g. `User` in signatures) and do not count.
 
@@ -15,20 +16,19 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "audit", "jobs", "accounts", "content", "game", "courses", "rewards", "community", "imports",
-            "scoring", "config")
-APPS = ("accounts", "content", "game", "courses", "rewards", "community", "imports", "scoring")
+PACKAGES = ("core", "audit", "jobs", "accounts", "content", "game", "courses", "rewards", "imports", "scoring",
+            "config")
+APPS = ("accounts", "content", "game", "courses", "rewards", "imports", "scoring")
 ALLOWED = {
     "core": set(),
     "audit": {"core", "jobs"},
     "jobs": {"core"},
     "accounts": {"core", "audit", "jobs"},
     "content": {"core", "audit", "jobs"},
-    # game orchestrates a saved session: lesson completion, XP and achievements, league points.
-    "game": {"core", "audit", "jobs", "content", "courses", "rewards", "community"},
+    # game orchestrates a saved session: lesson completion, XP and achievements.
+    "game": {"core", "audit", "jobs", "content", "courses", "rewards"},
     "courses": {"core", "audit", "jobs", "content"},
     "rewards": {"core", "audit", "jobs"},
-    "community": {"core", "audit", "jobs"},
     "imports": {"core", "audit", "jobs", "content"},
     "scoring": {"core", "audit", "jobs"},
     # Wiring: settings and urls name every app, by string; code imports only the kernel.

@@ -28,6 +28,7 @@ from game.exceptions import IdempotencyKeyReused, InvalidIdempotencyKey, Session
 from game.inputs import SessionInput
 from game.models import GameResult, GameSession, SessionSubmission
 from game.rules.sessions import mean_score, session_problems
+from game.services import learning_loop
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -41,6 +42,8 @@ class SaveOutcome:
 
     session_id: UUID
     replayed: bool
+    # XP, achievements and the lesson outcome, as the first save answered them.
+    outcome: dict
 
 
 def _unique(values: list) -> list:
@@ -77,6 +80,9 @@ def validate_idempotency_key(key: str | None) -> str | None:
 def request_fingerprint(session: SessionInput) -> str:
     """sha256 of the session in a canonical form, so formatting and key order do not matter."""
     canonical = {**asdict(session), "results": [asdict(r) for r in session.ordered_results]}
+    if canonical["lesson_id"] is None:
+        # Bodies without a lesson keep the fingerprint they had before lessons existed.
+        del canonical["lesson_id"]
     encoded = json.dumps(canonical, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -96,7 +102,8 @@ def _live_submission(*, user: User, key: str) -> SessionSubmission | None:
 def _replay(submission: SessionSubmission, fingerprint: str) -> SaveOutcome:
     if submission.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    return SaveOutcome(session_id=submission.session_id, replayed=True)
+    outcome = GameSession.objects.filter(id=submission.session_id).values_list("outcome", flat=True).first()
+    return SaveOutcome(session_id=submission.session_id, replayed=True, outcome=outcome or {})
 
 
 def purge_expired_submissions(*, now: datetime | None = None) -> int:
@@ -118,13 +125,15 @@ def _write_session(*, user: User, session: SessionInput, key: str | None, finger
             # names the session: foreign keys are checked at commit (Django declares them DEFERRABLE
             # INITIALLY DEFERRED), which saves an UPDATE per save.
             SessionSubmission.objects.create(user=user, key=key, fingerprint=fingerprint, session_id=session_id)
+        # Before the session row: it locks the learner's stats, and what it returns is stored with the session.
+        outcome = learning_loop.apply(user=user, session_id=session_id, session=session)
         stored = GameSession.objects.create(
             id=session_id, user=user, mode=session.mode, level=session.level,
             sentence_type=session.sentence_type, selected_tags=[str(t) for t in _unique(list(session.selected_tags))],
             total_sentences=session.total_sentences, correct_count=session.correct_count,
             max_streak=session.max_streak, avg_pronunciation_score=None if average is None else round(average, 1),
             duration_seconds=session.duration_seconds, started_at=session.started_at,
-            completed_at=session.completed_at,
+            completed_at=session.completed_at, lesson_id=session.lesson_id, outcome=outcome,
         )
         GameResult.objects.bulk_create([
             GameResult(
@@ -135,7 +144,7 @@ def _write_session(*, user: User, session: SessionInput, key: str | None, finger
             for r in session.ordered_results
         ])
     metrics.record_session_saved()
-    return SaveOutcome(session_id=session_id, replayed=False)
+    return SaveOutcome(session_id=session_id, replayed=False, outcome=outcome)
 
 
 def save_session(*, user: User, session: SessionInput, idempotency_key: str | None = None) -> SaveOutcome:
@@ -157,6 +166,7 @@ def save_session(*, user: User, session: SessionInput, idempotency_key: str | No
     if problems:
         raise SessionInvalid(gettext("The session's statistics or results are inconsistent."), errors=problems)
     _check_references(session)
+    learning_loop.check_lesson(user=user, session=session)
 
     try:
         return _write_session(user=user, session=session, key=key, fingerprint=fingerprint)

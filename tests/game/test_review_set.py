@@ -1,8 +1,15 @@
+"""The review set's filler: the decayed need ranking over a learner's results.
+
+History here is built with factories, which write no ReviewCard, so nothing is ever due and every
+answer comes from the filler (checked in the first test). Due cards: tests/game/test_review_memory.py.
+"""
+
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from game.models import ReviewCard
 from tests.accounts.factories import UserFactory
 from tests.content.factories import SpeechFactory, TagFactory
 from tests.game.factories import played_session
@@ -39,6 +46,7 @@ def test_most_needed_sentences_come_first(auth_client, user):
     assert response.status_code == 200
     assert texts(response) == ["missed twice", "missed once", "correct but pronounced poorly",
                                "missed two months ago"]
+    assert not ReviewCard.objects.exists()
 
 
 def test_a_later_correct_answer_outweighs_an_earlier_miss(auth_client, user):

@@ -1,0 +1,68 @@
+"""What a saved session sets in motion beyond its own rows: the lesson it completes, XP and achievements,
+its sentences' review memory, and the learner's per-tag counts.
+
+`sessions.save_session` calls `check_lesson` before it writes anything (a session naming a lesson it does
+not belong to is refused whole) and `apply` inside its save transaction, so a session is paid exactly once
+and together with its rows. What `apply` returns is stored with the session, so a retried save answers with
+the rewards of the first one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from courses import services as courses_services
+from courses.inputs import LessonAnswer, LessonOutcome
+from game import rules
+from game.inputs import SessionInput
+from game.models import UserResponse
+from game.services.review import update_review_cards
+from game.services.tag_stats import add_to_tag_stats
+from rewards import services as rewards_services
+from rewards.inputs import SessionFacts
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def check_lesson(*, user: User, session: SessionInput) -> None:
+    if session.lesson_id is not None:
+        courses_services.check_lesson_session(user=user, lesson_id=session.lesson_id,
+                                              speech_ids=[result.speech_id for result in session.results])
+
+
+def _lesson_outcome(outcome: LessonOutcome | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {"lesson_id": str(outcome.lesson_id), "course_id": str(outcome.course_id),
+            "score": round(outcome.score, 1), "passed": outcome.passed, "completed": outcome.newly_completed,
+            "course_completed": outcome.course_completed,
+            "next_lesson_id": str(outcome.next_lesson_id) if outcome.next_lesson_id else None}
+
+
+def apply(*, user: User, session_id: UUID, session: SessionInput) -> dict[str, Any]:
+    """Run inside the save transaction; returns the JSON stored with the session as its outcome.
+
+    The lesson row (one learner, one lesson) is locked before the learner's stats row, always in that
+    order, so concurrent saves of one learner queue without deadlocking.
+    """
+    results = session.ordered_results
+    high_scores = sum(1 for r in results if r.pronunciation_score is not None
+                      and r.pronunciation_score >= rules.HIGH_SCORE)
+    lesson = None
+    if session.lesson_id is not None:
+        lesson = courses_services.record_lesson_session(
+            user=user, lesson_id=session.lesson_id, session_id=session_id, completed_at=session.completed_at,
+            answers=[LessonAnswer(speech_id=r.speech_id, correct=r.user_response == UserResponse.CORRECT)
+                     for r in results])
+    rewards = rewards_services.record_session(user=user, facts=SessionFacts(
+        session_id=session_id, completed_at=session.completed_at, level=session.level,
+        sentences=session.total_sentences, correct=session.correct_count, high_scores=high_scores,
+        lesson_completed=bool(lesson and lesson.newly_completed),
+        course_completed=bool(lesson and lesson.course_completed),
+    ))
+    # After the stats-row lock: two saves cannot race to create the same first review card or tag row.
+    update_review_cards(user=user, reviewed_at=session.completed_at, answers=results)
+    add_to_tag_stats(user=user, results=results)
+    return {"rewards": rewards.as_dict(), "lesson": _lesson_outcome(lesson)}
