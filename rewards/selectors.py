@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.timezones import user_zone
 from rewards import rules
 from rewards.models import Achievement, AchievementAward, LearnerStats, XpEvent, XpReason
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-UTC = ZoneInfo("UTC")
-
-
-def user_zone(user: User) -> ZoneInfo:
-    """The learner's time zone; UTC when unset or unknown."""
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

@@ -4,18 +4,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
 from content.models import Tag
+from core.timezones import user_zone
 from game.exceptions import SessionForbidden, SessionNotFound
 from game.models import GameResult, GameSession
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,6 @@ class SessionDetail:
     session: GameSession
     results: list[GameResult]
     selected_tag_names: list[str]
-
-
-def user_zone(user: User) -> ZoneInfo:
-    """The learner's time zone; UTC when unset or unknown."""
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def local_day_start(day: date, zone: ZoneInfo) -> datetime:
