@@ -62,3 +62,10 @@ class LessonStartSerializer(serializers.Serializer):
     lesson = StartedLessonSerializer()
     speeches = SpeechItemSerializer(many=True, help_text="The lesson's active sentences in lesson order, shaped "
                                                           "like a practice set's.")
+
+
+class NextLessonSerializer(serializers.Serializer):
+    lesson_id = serializers.UUIDField()
+    lesson_title = serializers.CharField()
+    course_id = serializers.UUIDField()
+    course_title = serializers.CharField()

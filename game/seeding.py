@@ -20,6 +20,7 @@ from content.seeding import LEARNER_EMAILS
 from courses.models import Course, CourseStatus, Lesson, LessonItem, Unit
 from game.inputs import ResultInput, SessionInput
 from game.models import GameMode, GameSession, UserResponse
+from game.rules.sessions import longest_correct_run, mean_score
 from game.services.sessions import save_session
 from rewards.models import Achievement
 
@@ -95,15 +96,12 @@ def _play(user, speeches: list[Speech], rng: random.Random, completed_at) -> Non
         correct = rng.random() < 0.8
         answers.append((speech, UserResponse.CORRECT if correct else UserResponse.INCORRECT,
                         round(rng.uniform(70, 98) if correct else rng.uniform(30, 65), 1)))
-    streak = run = 0
-    for _, response, _ in answers:
-        run = run + 1 if response == UserResponse.CORRECT else 0
-        streak = max(streak, run)
     scores = [score for _, _, score in answers]
     save_session(user=user, session=SessionInput(
         mode=GameMode.LISTEN_AND_REPEAT, level="A1", sentence_type=speeches[0].type, selected_tags=(),
         total_sentences=len(answers), correct_count=sum(r == UserResponse.CORRECT for _, r, _ in answers),
-        max_streak=streak, avg_pronunciation_score=round(sum(scores) / len(scores), 1),
+        max_streak=longest_correct_run(response for _, response, _ in answers),
+        avg_pronunciation_score=round(mean_score(scores), 1),
         duration_seconds=60 * len(answers), started_at=completed_at - timedelta(minutes=len(answers)),
         completed_at=completed_at,
         results=tuple(ResultInput(speech_id=speech.id, sequence_number=n, user_response=response,

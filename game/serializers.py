@@ -18,9 +18,17 @@ from rest_framework import serializers
 
 from content.models import Level, SentenceType
 from content.serializers import SpeechItemSerializer
+from courses.serializers import NextLessonSerializer
 from game import rules
 from game.inputs import SessionInput
 from game.models import GameMode, GameResult, GameSession, UserResponse
+from rewards.serializers import (
+    AwardedAchievementSerializer,
+    LearnerLevelSerializer,
+    LearnerStreakSerializer,
+    LearnerXpSerializer,
+    SessionRewardsSerializer,
+)
 
 MAX_SELECTED_TAGS = 50
 MAX_RECOGNIZED_TEXT = 2000
@@ -82,29 +90,6 @@ class SessionInputSerializer(serializers.Serializer):
 
     def to_input(self) -> SessionInput:
         return SessionInput.from_validated(self.validated_data)
-
-
-class AwardedAchievementSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    icon_url = serializers.CharField(allow_blank=True)
-    xp_reward = serializers.IntegerField()
-    awarded_at = serializers.DateTimeField()
-
-
-class SessionRewardsSerializer(serializers.Serializer):
-    xp_awarded = serializers.IntegerField(help_text="All XP this session earned, achievements' XP included.")
-    xp_total = serializers.IntegerField()
-    level = serializers.IntegerField()
-    level_up = serializers.BooleanField()
-    today_xp = serializers.IntegerField(help_text="XP earned today, in the learner's time zone.")
-    daily_goal = serializers.IntegerField()
-    daily_goal_reached = serializers.BooleanField(help_text="True when this session reached today's goal.")
-    streak_days = serializers.IntegerField()
-    freezes_used = serializers.IntegerField(help_text="Streak freezes spent on missed days by this session.")
-    freezes_left = serializers.IntegerField()
-    achievements = AwardedAchievementSerializer(many=True, help_text="Awarded by this session: celebrate them.")
 
 
 class LessonOutcomeSerializer(serializers.Serializer):
@@ -311,42 +296,16 @@ class ProgressSerializer(serializers.Serializer):
 
 # --- home screen ----------------------------------------------------------------
 
-class HomeStreakSerializer(serializers.Serializer):
-    current_days = serializers.IntegerField(help_text="Consecutive practice days as of today (learner's time zone).")
-    longest_days = serializers.IntegerField()
-    freezes = serializers.IntegerField(help_text="Streak freezes held; each covers one missed day.")
-    protected = serializers.BooleanField(help_text="The streak is alive only thanks to the freezes held.")
-
-
-class HomeXpSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    today = serializers.IntegerField()
-    daily_goal = serializers.IntegerField()
-    goal_reached = serializers.BooleanField()
-
-
-class HomeLevelSerializer(serializers.Serializer):
-    level = serializers.IntegerField()
-    xp_into_level = serializers.IntegerField()
-    xp_for_next_level = serializers.IntegerField(help_text="XP between this level and the next.")
-
 
 class HomeReviewSerializer(serializers.Serializer):
     due_now = serializers.IntegerField(help_text="Sentences due for review now (POST game/speeches/review).")
     due_today = serializers.IntegerField(help_text="Due by the end of today, in the learner's time zone.")
 
 
-class NextLessonSerializer(serializers.Serializer):
-    lesson_id = serializers.UUIDField()
-    lesson_title = serializers.CharField()
-    course_id = serializers.UUIDField()
-    course_title = serializers.CharField()
-
-
 class HomeSerializer(serializers.Serializer):
-    streak = HomeStreakSerializer()
-    xp = HomeXpSerializer()
-    level = HomeLevelSerializer()
+    streak = LearnerStreakSerializer()
+    xp = LearnerXpSerializer()
+    level = LearnerLevelSerializer()
     review = HomeReviewSerializer()
     next_lesson = NextLessonSerializer(allow_null=True)
     weak_tags = TagAccuracySerializer(many=True, help_text="Tags the learner gets most wrong, weakest first.")

@@ -36,3 +36,48 @@ class XpEventSerializer(serializers.Serializer):
 
 class DailyGoalSerializer(serializers.Serializer):
     daily_xp_goal = serializers.IntegerField(min_value=rules.DAILY_GOAL_MIN, max_value=rules.DAILY_GOAL_MAX)
+
+
+# --- what a saved session earned, and the learner summary of the home screen ------------
+
+class AwardedAchievementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    icon_url = serializers.CharField(allow_blank=True)
+    xp_reward = serializers.IntegerField()
+    awarded_at = serializers.DateTimeField()
+
+
+class SessionRewardsSerializer(serializers.Serializer):
+    xp_awarded = serializers.IntegerField(help_text="All XP this session earned, achievements' XP included.")
+    xp_total = serializers.IntegerField()
+    level = serializers.IntegerField()
+    level_up = serializers.BooleanField()
+    today_xp = serializers.IntegerField(help_text="XP earned today, in the learner's time zone.")
+    daily_goal = serializers.IntegerField()
+    daily_goal_reached = serializers.BooleanField(help_text="True when this session reached today's goal.")
+    streak_days = serializers.IntegerField()
+    freezes_used = serializers.IntegerField(help_text="Streak freezes spent on missed days by this session.")
+    freezes_left = serializers.IntegerField()
+    achievements = AwardedAchievementSerializer(many=True, help_text="Awarded by this session: celebrate them.")
+
+
+class LearnerStreakSerializer(serializers.Serializer):
+    current_days = serializers.IntegerField(help_text="Consecutive practice days as of today (learner's time zone).")
+    longest_days = serializers.IntegerField()
+    freezes = serializers.IntegerField(help_text="Streak freezes held; each covers one missed day.")
+    protected = serializers.BooleanField(help_text="The streak is alive only thanks to the freezes held.")
+
+
+class LearnerXpSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    today = serializers.IntegerField()
+    daily_goal = serializers.IntegerField()
+    goal_reached = serializers.BooleanField()
+
+
+class LearnerLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    xp_into_level = serializers.IntegerField()
+    xp_for_next_level = serializers.IntegerField(help_text="XP between this level and the next.")

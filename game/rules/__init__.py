@@ -7,11 +7,10 @@ answers as FSRS ratings and one review of a sentence's memory.
 """
 
 # XP: earned per correct sentence, per well-pronounced sentence, and per session long enough to count.
-XP_PER_CORRECT = 10
-XP_HIGH_SCORE_BONUS = 5
-HIGH_SCORE = 80.0
-XP_SESSION_BONUS = 20
-SESSION_BONUS_MIN_SENTENCES = 5
+# The rewards ledger pays these; progress reports the same numbers, so they have one home.
+from rewards.rules import HIGH_SCORE, XP_HIGH_SCORE_BONUS, XP_PER_CORRECT
+from rewards.rules import LONG_SESSION_MIN_SENTENCES as SESSION_BONUS_MIN_SENTENCES
+from rewards.rules import XP_LONG_SESSION_BONUS as XP_SESSION_BONUS
 
 XP_RULE = (f"{XP_PER_CORRECT} XP per correct sentence, +{XP_HIGH_SCORE_BONUS} per sentence with a pronunciation "
            f"score of {HIGH_SCORE:g} or more, +{XP_SESSION_BONUS} per session of at least "
