@@ -8,6 +8,7 @@ Sections are grouped by app so each app's settings stay in one place.
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from celery.schedules import crontab
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "game",
     "courses",
     "rewards",
+    "community",
     "scoring",
     "imports",
     "jobs",
@@ -475,6 +477,8 @@ _SCHEDULES = {
     "purge-session-keys": ("game.purge_session_keys", _schedule("SCHEDULE_PURGE_SESSION_KEYS", "37 3 * * *")),
     "purge-audit-log": ("audit.purge_audit_log", _schedule("SCHEDULE_PURGE_AUDIT_LOG", "47 3 * * *")),
     "sweep-audio": ("content.sweep_audio", _schedule("SCHEDULE_SWEEP_AUDIO", "7 4 * * *")),
+    # Hourly, so a week is closed soon after it ends whatever LEAGUE_TIME_ZONE is; closed weeks are skipped.
+    "close-league-weeks": ("community.close_league_weeks", _schedule("SCHEDULE_CLOSE_LEAGUE_WEEKS", "3 * * * *")),
 }
 CELERY_BEAT_SCHEDULE = {name: {"task": task, "schedule": when} for name, (task, when) in _SCHEDULES.items() if when}
 # `sweep_audio` deletes stored audio no speech points at once it is this old: longer than the
@@ -596,6 +600,27 @@ if not 10 <= REWARDS_DAILY_XP_GOAL <= 1000 or REWARDS_FREEZE_EVERY_DAYS < 0 or R
 REVIEW_DESIRED_RETENTION = env.float("REVIEW_DESIRED_RETENTION", default=0.9)
 if not 0 < REVIEW_DESIRED_RETENTION < 1:
     raise ImproperlyConfigured("REVIEW_DESIRED_RETENTION must be between 0 and 1 (exclusive).")
+
+# --- community (weekly leagues, friends) ----------------------------------------
+# League weeks start on Monday 00:00 in this zone for every learner.
+LEAGUE_TIME_ZONE = env.str("LEAGUE_TIME_ZONE", default="UTC")
+# Seats per league, and how many of a full league go up and down a tier when its week closes.
+LEAGUE_SIZE = env.int("LEAGUE_SIZE", default=30)
+LEAGUE_PROMOTE = env.int("LEAGUE_PROMOTE", default=7)
+LEAGUE_DEMOTE = env.int("LEAGUE_DEMOTE", default=5)
+# How long a league table kept in Redis may go unread before it is dropped (and rebuilt from the database).
+LEAGUE_RANKING_TTL_SECONDS = env.int("LEAGUE_RANKING_TTL_SECONDS", default=600)
+# The most friends a learner may have.
+FRIENDS_MAX = env.int("FRIENDS_MAX", default=200)
+if LEAGUE_SIZE < 2 or LEAGUE_PROMOTE < 0 or LEAGUE_DEMOTE < 0 or LEAGUE_PROMOTE + LEAGUE_DEMOTE > LEAGUE_SIZE:
+    raise ImproperlyConfigured("LEAGUE_SIZE must be 2 or more, LEAGUE_PROMOTE and LEAGUE_DEMOTE 0 or more and "
+                               "together at most LEAGUE_SIZE.")
+if FRIENDS_MAX < 1 or LEAGUE_RANKING_TTL_SECONDS < 1:
+    raise ImproperlyConfigured("FRIENDS_MAX and LEAGUE_RANKING_TTL_SECONDS must be 1 or more.")
+try:
+    ZoneInfo(LEAGUE_TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(f"LEAGUE_TIME_ZONE {LEAGUE_TIME_ZONE!r} is not a known time zone.") from error
 
 # --- courses (courses -> units -> lessons) --------------------------------------
 # Share of a lesson's sentences (0-1) a learner must answer correctly to pass it, unless the lesson sets its own.

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("game.urls")),
     path("", include("courses.urls")),
     path("", include("rewards.urls")),
+    path("", include("community.urls")),
     path("", include("scoring.urls")),
     path("", include("imports.urls")),
 ]

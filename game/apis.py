@@ -164,7 +164,8 @@ class HomeApi(APIView):
         tags=["users"],
         summary="Home screen",
         description=("Everything the home screen shows, in one call: streak and freezes, today's XP against the "
-                     "daily goal, level, sentences due for review, the next lesson, weak tags and achievements not "
+                     "daily goal, level, league tier and rank, sentences due for review, the next lesson, weak tags "
+                     "and achievements not "
                      "yet seen. Each part is read from per-learner aggregates, so its cost does not grow with "
                      "history. " + REWARDS_RULES),
         responses={200: HomeSerializer, **_errors(UNAUTHENTICATED)},

@@ -1,5 +1,6 @@
-"""Demo learning loop for `manage.py seed`: a course of lessons, the achievements catalogue and a few
-practice sessions of the demo learners, so `make run` shows the home screen, XP and achievements filled.
+"""Demo learning loop for `manage.py seed`: a course of lessons, the achievements catalogue, a few practice
+sessions of the demo learners and a league of demo mates who played this week (two of them the first demo
+learner's friends), so `make run` shows the home screen, XP, achievements, the league table and friends filled.
 
 Idempotent like content's seed: what exists is kept. The sessions go through `save_session`, so their
 XP, achievements and review memory come from the same code as a learner's own.
@@ -15,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from community import services as community_services
 from content.models import Speech
 from content.seeding import LEARNER_EMAILS
 from courses.models import Course, CourseStatus, Lesson, LessonItem, Unit
@@ -54,6 +56,7 @@ class LoopSeedReport:
     lessons_created: int = 0
     achievements_created: int = 0
     sessions_played: int = 0
+    league_mates_created: int = 0
 
 
 def seed_achievements() -> int:
@@ -129,9 +132,43 @@ def seed_practice() -> int:
     return played
 
 
+# Demo accounts with no password (nobody signs in as them): they fill the demo learners' league.
+LEAGUE_MATES = ["Aiko Tanaka", "Bruno Costa", "Chloe Martin", "Dara Nguyen", "Emre Yilmaz", "Fatima Zahra",
+                "Gabriel Silva", "Hana Kim", "Ivan Petrov", "Julia Nowak", "Kofi Mensah", "Lucia Rossi",
+                "Minh Tran", "Nadia Haddad", "Omar Farouk", "Priya Sharma", "Quang Le", "Rosa Garcia",
+                "Sven Larsen", "Thao Pham", "Umar Khan", "Vera Ivanova", "Wei Chen", "Yuki Sato"]
+FRIENDS_OF_FIRST_LEARNER = 2
+
+
+def seed_league() -> int:
+    """League mates who each play 1-4 sessions now (once: mates that exist are kept); mates created."""
+    User = get_user_model()
+    speeches = list(Speech.objects.active().filter(level="A1").order_by("text", "id")[:40])
+    if len(speeches) < 10:
+        return 0
+    rng = random.Random(23)
+    now = timezone.now()
+    created = []
+    for number, name in enumerate(LEAGUE_MATES, start=1):
+        email = f"league-mate-{number}@demo.example.com"
+        if User.objects.filter(email=email).exists():
+            continue
+        mate = User.objects.create_user(email, name=name)  # no password: an unusable one
+        for _ in range(rng.randint(1, 4)):
+            _play(mate, rng.sample(speeches, 10), rng, now - timedelta(minutes=rng.randint(1, 30)))
+        created.append(mate)
+    learner = User.objects.filter(email=LEARNER_EMAILS[0]).first()
+    if learner is not None:
+        for mate in created[:FRIENDS_OF_FIRST_LEARNER]:
+            community_services.add_friend_by_code(
+                user=learner, invite_code=community_services.invite_code_for(user=mate))
+    return len(created)
+
+
 def seed_learning_loop() -> LoopSeedReport:
     report = LoopSeedReport()
     report.achievements_created = seed_achievements()
     report.courses_created, report.lessons_created = seed_course()
     report.sessions_played = seed_practice()
+    report.league_mates_created = seed_league()
     return report

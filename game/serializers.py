@@ -16,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from community.serializers import LeagueStandingSerializer
 from content.models import Level, SentenceType
 from content.serializers import SpeechItemSerializer
 from courses.serializers import NextLessonSerializer
@@ -306,6 +307,8 @@ class HomeSerializer(serializers.Serializer):
     streak = LearnerStreakSerializer()
     xp = LearnerXpSerializer()
     level = LearnerLevelSerializer()
+    league = LeagueStandingSerializer(help_text="This week's league: tier, XP and rank (null rank before the "
+                                                "week's first XP or while opted out).")
     review = HomeReviewSerializer()
     next_lesson = NextLessonSerializer(allow_null=True)
     weak_tags = TagAccuracySerializer(many=True, help_text="Tags the learner gets most wrong, weakest first.")

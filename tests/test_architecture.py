@@ -16,19 +16,20 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "audit", "jobs", "accounts", "content", "game", "courses", "rewards", "imports", "scoring",
-            "config")
-APPS = ("accounts", "content", "game", "courses", "rewards", "imports", "scoring")
+PACKAGES = ("core", "audit", "jobs", "accounts", "content", "game", "courses", "rewards", "community", "imports",
+            "scoring", "config")
+APPS = ("accounts", "content", "game", "courses", "rewards", "community", "imports", "scoring")
 ALLOWED = {
     "core": set(),
     "audit": {"core", "jobs"},
     "jobs": {"core"},
     "accounts": {"core", "audit", "jobs"},
     "content": {"core", "audit", "jobs"},
-    # game orchestrates a saved session: lesson completion, XP and achievements.
-    "game": {"core", "audit", "jobs", "content", "courses", "rewards"},
+    # game orchestrates a saved session: lesson completion, XP and achievements, league XP.
+    "game": {"core", "audit", "jobs", "content", "courses", "rewards", "community"},
     "courses": {"core", "audit", "jobs", "content"},
     "rewards": {"core", "audit", "jobs"},
+    "community": {"core", "audit", "jobs"},
     "imports": {"core", "audit", "jobs", "content"},
     "scoring": {"core", "audit", "jobs"},
     # Wiring: settings and urls name every app, by string; code imports only the kernel.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F
 from django.utils import timezone
 
+from community import selectors as community_selectors
 from courses import selectors as courses_selectors
 from game.models import LearnerTagStats
 from game.rules.progress import accuracy, weakest_tags
@@ -36,6 +37,7 @@ def home_screen(*, user: User, now: datetime | None = None) -> dict[str, Any]:
         "streak": summary["streak"],
         "xp": summary["xp"],
         "level": summary["level"],
+        "league": community_selectors.league_standing(user=user, now=now),
         "review": {"due_now": due_review_count(user=user, until=now),
                    "due_today": due_review_count(user=user, until=tomorrow - timedelta(microseconds=1))},
         "next_lesson": courses_selectors.next_lesson(user=user),

@@ -1,5 +1,5 @@
 """What a saved session sets in motion beyond its own rows: the lesson it completes, XP and achievements,
-its sentences' review memory, and the learner's per-tag counts.
+the week's league XP, its sentences' review memory, and the learner's per-tag counts.
 
 `sessions.save_session` calls `check_lesson` before it writes anything (a session naming a lesson it does
 not belong to is refused whole) and `apply` inside its save transaction, so a session is paid exactly once
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from community import services as community_services
 from courses import services as courses_services
 from courses.inputs import LessonAnswer, LessonOutcome
 from game import rules
@@ -62,7 +63,8 @@ def apply(*, user: User, session_id: UUID, session: SessionInput) -> dict[str, A
         lesson_completed=bool(lesson and lesson.newly_completed),
         course_completed=bool(lesson and lesson.course_completed),
     ))
-    # After the stats-row lock: two saves cannot race to create the same first review card or tag row.
+    # After the stats-row lock: two saves cannot race to create the same first review card, tag or week row.
+    community_services.add_weekly_xp(user=user, xp=rewards.xp_awarded, at=session.completed_at)
     update_review_cards(user=user, reviewed_at=session.completed_at, answers=results)
     add_to_tag_stats(user=user, results=results)
     return {"rewards": rewards.as_dict(), "lesson": _lesson_outcome(lesson)}

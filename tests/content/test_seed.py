@@ -49,8 +49,11 @@ def test_seed_creates_tags_speeches_audio_and_accounts():
     users = get_user_model().objects
     staff = users.get(email="editor@example.com")
     assert staff.is_staff and staff.check_password("editor-demo-pass-1")
-    learners = users.filter(is_staff=False)
+    learners = users.filter(is_staff=False).exclude(email__startswith="league-mate-")
     assert learners.count() == 3 and all(u.check_password("learner-demo-pass-1") for u in learners)
+    # The league mates the learning loop seeds cannot sign in.
+    mates = users.filter(email__startswith="league-mate-")
+    assert mates.count() == 24 and not any(mate.has_usable_password() for mate in mates)
     assert "editor@example.com / editor-demo-pass-1" in output
     assert "learner-demo-pass-1" in output
 
@@ -63,7 +66,7 @@ def test_seed_is_idempotent():
 
     assert Speech.objects.count() == 1000
     assert Tag.objects.count() == len(TAGS)
-    assert get_user_model().objects.count() == 4
+    assert get_user_model().objects.count() == 4 + 24  # staff, learners, league mates
     assert {s.audio.name for s in Speech.objects.all()} == files
     assert re.search(r"0 tags, 0 speeches \(0 audio files stored\), 0 accounts created", output)
 

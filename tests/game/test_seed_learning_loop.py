@@ -39,10 +39,18 @@ def test_seed_gives_the_demo_learner_a_course_xp_and_achievements_once():
     assert home["xp"]["total"] > 0 and home["streak"]["current_days"] == 1
     assert home["next_lesson"]["lesson_title"] == "Saying hello"
     assert "first-session" in [a["code"] for a in home["new_achievements"]]
+    # A league of mates who played this week, two of them friends.
+    assert home["league"]["rank"] is not None and home["league"]["members"] == 3 + 24
+    table = client.get("/api/v1/leagues/current").json()["league"]
+    assert len(table["entries"]) == 27 and sum(row["is_me"] for row in table["entries"]) == 1
+    assert [row["xp"] for row in table["entries"]] == sorted((row["xp"] for row in table["entries"]), reverse=True)
+    board = client.get("/api/v1/friends/leaderboard").json()["entries"]
+    assert len(board) == 3 and all(row["xp"] > 0 for row in board)
     courses = client.get("/api/v1/courses").json()["courses"]
     assert [c["lessons_count"] for c in courses] == [9]
 
     sessions, awards = GameSession.objects.count(), AchievementAward.objects.count()
     again = seed()
-    assert "Learning loop: 0 course (0 lessons), 0 achievements, 0 practice sessions played." in again
+    assert ("Learning loop: 0 course (0 lessons), 0 achievements, 0 practice sessions played, 0 league mates."
+            in again)
     assert (GameSession.objects.count(), AchievementAward.objects.count()) == (sessions, awards)

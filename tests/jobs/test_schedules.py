@@ -19,6 +19,7 @@ SCHEDULED = {
     "purge-session-keys": "game.purge_session_keys",
     "purge-audit-log": "audit.purge_audit_log",
     "sweep-audio": "content.sweep_audio",
+    "close-league-weeks": "community.close_league_weeks",
 }
 
 

@@ -7,8 +7,9 @@ from game.seeding import seed_learning_loop
 
 class Command(BaseCommand):
     help = ("Load demo content and accounts: 26 tags, speeches across every level and type with real spoken "
-            "audio, three learners and one staff account; a demo course, the achievements catalogue and a few "
-            "practice sessions of the learners. Safe to run again: only what is missing is created.")
+            "audio, three learners and one staff account; a demo course, the achievements catalogue, a few "
+            "practice sessions of the learners and a league of demo mates. Safe to run again: only what is "
+            "missing is created.")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         loop = seed_learning_loop()
         self.stdout.write(
             f"Learning loop: {loop.courses_created} course ({loop.lessons_created} lessons), "
-            f"{loop.achievements_created} achievements, {loop.sessions_played} practice sessions played.")
+            f"{loop.achievements_created} achievements, {loop.sessions_played} practice sessions played, "
+            f"{loop.league_mates_created} league mates.")
         self.stdout.write(f"  Staff (Django Admin /admin/ and /api/v1/admin/): "
                           f"{settings.SEED_STAFF_EMAIL} / {settings.SEED_STAFF_PASSWORD}")
         self.stdout.write(f"  Learners: {', '.join(LEARNER_EMAILS)} / {settings.SEED_LEARNER_PASSWORD}")
