@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 CACHE_DIR=.cache EMAIL_URL=filemail:// EMAIL_FILE_PATH=.mail
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-runtime run manage shell test lint messages migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser bench-accounts load-test clean
+.PHONY: install install-runtime run manage shell test lint messages migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser bench-accounts bench-learning-loop load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -103,6 +103,11 @@ bench-browser: install
 # Reset answers for existing vs unknown addresses: mean and median ms (account enumeration by timing).
 bench-accounts: install
 	$(BIN)/python bench/account_enumeration.py
+
+# Home, league table and friends leaderboard vs a bare endpoint for a learner with 10 000 sessions among
+# 100 000 learners, and the week's close for all of them (issue 17).
+bench-learning-loop: install
+	$(BIN)/python bench/learning_loop.py
 
 load-test: install
 	bash bench/load_test.sh

@@ -8,6 +8,12 @@
   * `new_user`, `bearer`, `api_client`: benchmark accounts and their signed-in JWT credentials.
   * `timed_request`, `in_threads`, `latency`/`Latency`: the time of one test-client request that must succeed,
     N threads released together, and n / mean / median / p95 / max in ms (and req/s) of a series.
+  * `interleaved(base_url, targets, headers, rounds=, requests_per_round=, clients=)`: the house rule for a
+    server's latencies: every target (the bare endpoint among them) requested in turn by `clients` threads, each
+    with its own HTTP session; per target the median over the rounds of each round's p50 and p95 (`Percentiles`,
+    ms). Any answer but 200 ends the run.
+  * `load_average()`: the 1/5/15-minute load average as a line to print beside the numbers.
+  * `start_redis()`: a redis-server of the benchmark's own on a free port (never the shared one), stopped at exit.
   * `temp_dir`, `wav_clip`, `longest_run`: seeding helpers.
 
 Run as a script it gives bench/load_test.sh the same pieces:
@@ -213,6 +219,127 @@ def latency(seconds: Sequence[float]) -> Latency:
     # Nearest rank, so the p95 is a latency that was measured rather than one interpolated between two.
     p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
     return Latency(len(ms), statistics.fmean(ms), statistics.median(ms), p95, ms[-1])
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """A target's p50 and p95 in milliseconds, each the median over the rounds of that round's figure."""
+
+    p50: float
+    p95: float
+
+
+def interleaved(base_url: str, targets: dict[str, str], headers: dict[str, str], *, rounds: int,
+                requests_per_round: int, clients: int = 1) -> dict[str, Percentiles]:
+    """GETs every target path in turn through a running server, `rounds` times; per target name its `Percentiles`.
+
+    `targets` maps a name to a path (the bare endpoint is one of them, so it is measured in the same server at
+    the same moments as the others). In a round, each of `clients` threads, released together and each with its
+    own `requests.Session` (kept across rounds, so connections are reused), sends `requests_per_round` sweeps of
+    one request per target, one after the other; the threads start their sweeps at different targets so that
+    concurrent requests mix the endpoints. A round's p50/p95 of a target are over all its requests of that round
+    (clients x requests_per_round); the medians over rounds are what is returned. Any answer but 200 ends the
+    run (SystemExit): the time of a failed request says nothing about the endpoint.
+    """
+    import requests
+
+    sessions = [requests.Session() for _ in range(clients)]
+    for session in sessions:
+        session.headers.update(headers)
+    per_round: dict[str, list[Latency]] = {name: [] for name in targets}
+    try:
+        for _ in range(rounds):
+            for name, seconds in _interleaved_round(base_url, targets, sessions, requests_per_round).items():
+                per_round[name].append(latency(seconds))
+    finally:
+        for session in sessions:
+            session.close()
+    return {name: Percentiles(p50=statistics.median(figures.p50 for figures in series),
+                              p95=statistics.median(figures.p95 for figures in series))
+            for name, series in per_round.items()}
+
+
+def _interleaved_round(base_url: str, targets: dict[str, str], sessions: list[Any],
+                       sweeps: int) -> dict[str, list[float]]:
+    """One round of `interleaved`: one thread per session, released together; the seconds of every request."""
+    names = list(targets)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    lock = threading.Lock()
+    failed = threading.Event()
+    errors: list[BaseException] = []
+    gate = threading.Barrier(len(sessions))
+
+    def client(index: int) -> None:
+        order = names[index % len(names):] + names[:index % len(names)]
+        mine: dict[str, list[float]] = {name: [] for name in names}
+        try:
+            gate.wait()
+            for _ in range(sweeps):
+                for name in order:
+                    if failed.is_set():
+                        return
+                    started = time.perf_counter()
+                    response = sessions[index].get(base_url + targets[name], timeout=60)
+                    elapsed = time.perf_counter() - started
+                    if response.status_code != 200:
+                        raise SystemExit(f"GET {targets[name]} answered {response.status_code}: "
+                                         f"{response.content[:300]!r}")
+                    mine[name].append(elapsed)
+        except BaseException as error:  # SystemExit too: in a thread it would vanish silently
+            failed.set()
+            errors.append(error)
+        finally:
+            with lock:
+                for name, values in mine.items():
+                    samples[name].extend(values)
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return samples
+
+
+def load_average() -> str:
+    """The load average, to print before and after a measurement: a busy machine explains odd numbers."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) on {os.cpu_count()} CPUs"
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGCONT)  # a benchmark may have left it stopped (SIGSTOP)
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def start_redis() -> tuple[str, subprocess.Popen]:
+    """A redis-server of this benchmark's own on a free port of 127.0.0.1, without persistence; its URL (db 0)
+    and process, which is stopped when the benchmark exits. Waits until it answers PING."""
+    port = free_port()
+    server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port",
+                               str(port), "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(_stop_process, server)
+    for _ in range(100):
+        if server.poll() is not None:
+            raise RuntimeError(f"redis-server exited with status {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}/0", server
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
 
 
 def temp_dir(prefix: str) -> str:

@@ -182,3 +182,92 @@ class LearnerTagStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.correct}/{self.sentences}"
+
+
+class LearnerProgress(models.Model):
+    """A learner's running totals for the progress screen, counted in the save transaction.
+
+    Derived data (game.services.aggregates): `rebuild_learner_aggregates` recomputes it from the results,
+    and the tests check both agree. Days are counted in the learner's time zone at the time of the save.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    sessions = models.PositiveIntegerField(default=0)
+    practice_seconds = models.PositiveBigIntegerField(default=0)
+    bonus_sessions = models.PositiveIntegerField(default=0)
+    sentences = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    high_scores = models.PositiveIntegerField(default=0)
+    distinct_sentences = models.PositiveIntegerField(default=0)
+    # {"A1": [sentences, correct], ...}: by the level of each sentence, as the progress screen shows it.
+    by_level = models.JSONField(default=dict, blank=True)
+    last_practice_date = models.DateField(null=True, blank=True)
+    # The run of consecutive practice days ending on last_practice_date, and the longest run ever.
+    current_run = models.PositiveIntegerField(default=0)
+    longest_run = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"progress of {self.user_id}"
+
+
+class LearnerPracticeDay(models.Model):
+    """A day (learner's time zone) with at least one session: what a late-saved session's streak is redone from."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="uniq_learner_practice_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class LearnerWeekScore(models.Model):
+    """Pronunciation scores of one learner's week (Monday, learner's time zone): the weekly chart in O(weeks)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week_start = models.DateField()
+    scored = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week_start"], name="uniq_learner_week_score")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week_start}: {self.scored} scored"
+
+
+class LearnerSpeechStats(models.Model):
+    """A learner's answers to one sentence: the struggling list and the review set's filler, read by index.
+
+    `need` is the decayed review need (game.rules.review.NEED_RULE) scaled to a fixed epoch, so that ordering
+    by it at any moment is ordering by the need at that moment; `miss_rate` is stored so the struggling list
+    is an index range too.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    speech = models.ForeignKey(Speech, on_delete=models.PROTECT, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+    scored = models.PositiveIntegerField(default=0)
+    score_sum = models.FloatField(default=0.0)
+    miss_rate = models.FloatField(default=0.0)
+    need = models.FloatField(default=0.0)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "speech"], name="uniq_learner_speech_stats")]
+        indexes = [
+            models.Index("user", models.F("need").desc(), name="idx_speech_stats_need"),
+            models.Index("user", models.F("miss_rate").desc(), models.F("missed").desc(),
+                         name="idx_speech_stats_missed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempts - self.missed}/{self.attempts}"

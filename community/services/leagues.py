@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -23,8 +23,6 @@ from core import rankings
 from core.cache import CacheUnavailable
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -123,6 +121,11 @@ def set_leagues_opt_out(*, user: User, opted_out: bool, now: datetime | None = N
 
 
 def _close_batch(league_ids: list[Any], *, closed_at: datetime) -> dict[str, int]:
+    """Rank and move the learners of up to _CLOSE_BATCH leagues in one transaction.
+
+    The writes are grouped by what they set (one UPDATE per final rank and outcome, one per new tier), so a
+    batch costs a few dozen statements however many learners it holds.
+    """
     ladder = keys.ladder()
     counts = {"leagues": 0, "learners": 0, "promoted": 0, "demoted": 0}
     with transaction.atomic():
@@ -131,29 +134,29 @@ def _close_batch(league_ids: list[Any], *, closed_at: datetime) -> dict[str, int
                    .filter(pk__in=league_ids, closed_at__isnull=True)}
         if not leagues:
             return counts
-        members: dict[Any, list[WeeklyXp]] = defaultdict(list)
-        for entry in WeeklyXp.objects.filter(league_id__in=list(leagues)).only("id", "user_id", "xp", "league_id"):
-            members[entry.league_id].append(entry)
-        entries, tiers = [], {}
+        members: dict[Any, list[tuple[str, int, int, Any]]] = defaultdict(list)
+        for entry_id, user_id, xp, league_id in (WeeklyXp.objects.filter(league_id__in=list(leagues))
+                                                 .values_list("id", "user_id", "xp", "league_id")):
+            members[league_id].append((str(user_id), xp, entry_id, user_id))
+        placings: dict[tuple[int, str], list[int]] = defaultdict(list)
+        moves: dict[tuple[int, date], list[Any]] = defaultdict(list)
         for league_id, league in leagues.items():
-            by_user = {str(entry.user_id): entry for entry in members[league_id]}
-            order = rules.ranked([(user_id, entry.xp) for user_id, entry in by_user.items()])
+            by_user = {row[0]: row for row in members[league_id]}
+            order = rules.ranked([(user_id, row[1]) for user_id, row in by_user.items()])
             for rank, (user_id, _) in enumerate(order, start=1):
-                entry = by_user[user_id]
-                entry.final_rank = rank
-                entry.outcome = rules.outcome(rank, members=len(order), tier=league.tier, ladder=ladder)
-                entries.append(entry)
-                tiers[entry.user_id] = (rules.next_tier(league.tier, entry.outcome),
-                                        league.week_start + timedelta(days=7))
-                if entry.outcome != WeeklyXp.Outcome.STAYED:
-                    counts[entry.outcome] += 1
-        WeeklyXp.objects.bulk_update(entries, ["final_rank", "outcome"], batch_size=1000)
-        profiles = list(CommunityProfile.objects.filter(user_id__in=list(tiers)).only("user_id", "tier"))
-        for profile in profiles:
-            profile.tier, profile.tier_from_week = tiers[profile.user_id]
-        CommunityProfile.objects.bulk_update(profiles, ["tier", "tier_from_week"], batch_size=1000)
+                _, _, entry_id, user_pk = by_user[user_id]
+                result = rules.outcome(rank, members=len(order), tier=league.tier, ladder=ladder)
+                placings[(rank, result)].append(entry_id)
+                moves[(rules.next_tier(league.tier, result), league.week_start + timedelta(days=7))].append(user_pk)
+                counts["learners"] += 1
+                if result != WeeklyXp.Outcome.STAYED:
+                    counts[result] += 1
+        for (rank, result), entry_ids in placings.items():
+            WeeklyXp.objects.filter(pk__in=entry_ids).update(final_rank=rank, outcome=result)
+        for (tier, from_week), user_ids in moves.items():
+            CommunityProfile.objects.filter(user_id__in=user_ids).update(tier=tier, tier_from_week=from_week)
         League.objects.filter(pk__in=list(leagues)).update(closed_at=closed_at)
-    counts["leagues"], counts["learners"] = len(leagues), len(entries)
+    counts["leagues"] = len(leagues)
     return counts
 
 

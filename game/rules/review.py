@@ -94,3 +94,23 @@ def review(memory: Memory | None, rating: Rating, *, reviewed_at: datetime, sche
     after, _ = scheduler.review_card(card, rating, review_datetime=at)
     return Memory(state=int(after.state), step=after.step, stability=after.stability, difficulty=after.difficulty,
                   due=after.due, last_review=after.last_review, reps=reps + 1, lapses=lapses + forgotten)
+
+
+# The review need is stored scaled to this fixed moment: need(now) = stored * 2^(-(now - epoch) / half-life), one
+# factor for every sentence of the learner, so ordering by the stored number orders by the need now. The
+# exponent grows by 26 a year at the default half-life: a double holds it for centuries.
+NEED_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def answer_need(user_response: str, score: float | None) -> float:
+    """What one answer adds to its sentence's review need before decay (`rules.REVIEW_RULE`)."""
+    if user_response != CORRECT:
+        return rules.REVIEW_MISS_WEIGHT
+    if score is not None and score < rules.REVIEW_LOW_SCORE:
+        return rules.REVIEW_LOW_SCORE_WEIGHT
+    return rules.REVIEW_CORRECT_WEIGHT
+
+
+def scaled_need(weight: float, *, at: datetime, half_life_days: float) -> float:
+    """`weight` earned at `at`, scaled to NEED_EPOCH (see above)."""
+    return weight * 2.0 ** ((at - NEED_EPOCH).total_seconds() / (half_life_days * 86400.0))

@@ -12,7 +12,7 @@ from community import selectors as community_selectors
 from courses import selectors as courses_selectors
 from game.models import LearnerTagStats
 from game.rules.progress import accuracy, weakest_tags
-from game.selectors.review import due_review_count
+from game.selectors.review import due_review_counts
 from game.selectors.sessions import local_day_start, user_zone
 from rewards import selectors as rewards_selectors
 
@@ -38,8 +38,7 @@ def home_screen(*, user: User, now: datetime | None = None) -> dict[str, Any]:
         "xp": summary["xp"],
         "level": summary["level"],
         "league": community_selectors.league_standing(user=user, now=now),
-        "review": {"due_now": due_review_count(user=user, until=now),
-                   "due_today": due_review_count(user=user, until=tomorrow - timedelta(microseconds=1))},
+        "review": due_review_counts(user=user, now=now, end_of_today=tomorrow - timedelta(microseconds=1)),
         "next_lesson": courses_selectors.next_lesson(user=user),
         "weak_tags": weak_tags(user=user),
         "new_achievements": summary["new_achievements"],

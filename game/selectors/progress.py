@@ -1,121 +1,89 @@
+"""The progress screen, read from the learner's running totals (game.services.aggregates).
+
+A constant number of indexed queries whatever the history: the totals row, the per-tag rows, the
+weeks of the chart, and the most-missed sentences.
+"""
+
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import Cast, TruncDate, TruncWeek
+from django.db.models import F
 from django.utils import timezone
 
-from content.models import Level, Speech
+from content.models import Level
 from game import rules
-from game.models import GameResult, GameSession, UserResponse
-from game.rules.progress import accuracy, recommendations, streaks, weakest_tags, week_starts, xp_totals
-from game.selectors.sessions import local_day_start, user_zone
+from game.models import LearnerProgress, LearnerSpeechStats, LearnerTagStats, LearnerWeekScore
+from game.rules.progress import accuracy, recommendations, weakest_tags, week_starts, xp_totals
+from game.selectors.sessions import user_zone
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-CORRECT = Q(user_response=UserResponse.CORRECT)
-MISSED = Q(user_response__in=[UserResponse.INCORRECT, UserResponse.SKIPPED])
 LEVEL_ORDER = [level.value for level in Level]
 
 
-def _practice_days(user: User, zone: ZoneInfo) -> list[date]:
-    return list(
-        GameSession.objects.filter(user=user)
-        .annotate(day=TruncDate("completed_at", tzinfo=zone))
-        .values_list("day", flat=True).distinct().order_by("day")
-    )
-
-
-def _weekly_scores(results: QuerySet[GameResult], zone: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
-    weeks = week_starts(now.astimezone(zone).date())
-    rows = (
-        results.filter(pronunciation_score__isnull=False,
-                       session__completed_at__gte=local_day_start(weeks[0], zone))
-        .annotate(week=TruncWeek("session__completed_at", tzinfo=zone))
-        .values("week").annotate(avg=Avg("pronunciation_score"), scored=Count("id")).order_by("week")
-    )
-    by_week = {timezone.localtime(row["week"], zone).date(): row for row in rows}
+def _weekly_scores(user: User, today) -> list[dict[str, Any]]:
+    weeks = week_starts(today)
+    by_week = {row.week_start: row for row in LearnerWeekScore.objects.filter(user=user, week_start__in=weeks)}
     return [
         {"week_start": week,
-         "avg_pronunciation_score": round(by_week[week]["avg"], 1) if week in by_week else None,
-         "scored_sentences": by_week[week]["scored"] if week in by_week else 0}
+         "avg_pronunciation_score": round(by_week[week].score_sum / by_week[week].scored, 1)
+         if week in by_week and by_week[week].scored else None,
+         "scored_sentences": by_week[week].scored if week in by_week else 0}
         for week in weeks
     ]
 
 
-def _struggling_sentences(results: QuerySet[GameResult]) -> list[dict[str, Any]]:
-    rows = list(
-        results.filter(speech__archived_at__isnull=True)
-        .values("speech_id")
-        .annotate(attempts=Count("id"), missed=Count("id", filter=MISSED), avg=Avg("pronunciation_score"))
-        .filter(missed__gte=1)
-        .annotate(miss_rate=Cast("missed", FloatField()) / Cast("attempts", FloatField()))
-        .order_by(F("miss_rate").desc(), F("missed").desc(), "speech_id")[: rules.INSIGHT_LIMIT]
-    )
-    speeches = Speech.objects.only("id", "text", "level", "type").in_bulk([row["speech_id"] for row in rows])
+def _struggling_sentences(user: User) -> list[dict[str, Any]]:
+    rows = (LearnerSpeechStats.objects.filter(user=user, missed__gte=1, speech__archived_at__isnull=True)
+            .select_related("speech").only("attempts", "missed", "miss_rate", "scored", "score_sum", "speech__id",
+                                           "speech__text", "speech__level", "speech__type")
+            .order_by(F("miss_rate").desc(), F("missed").desc(), "speech_id")[: rules.INSIGHT_LIMIT])
     return [
-        {"speech": speeches[row["speech_id"]], "attempts": row["attempts"], "missed": row["missed"],
-         "accuracy": round(1 - row["miss_rate"], 4),
-         "avg_pronunciation_score": None if row["avg"] is None else round(row["avg"], 1)}
+        {"speech": row.speech, "attempts": row.attempts, "missed": row.missed,
+         "accuracy": round(1 - row.miss_rate, 4),
+         "avg_pronunciation_score": round(row.score_sum / row.scored, 1) if row.scored else None}
         for row in rows
     ]
 
 
-def learner_progress(*, user: User, now: datetime | None = None) -> dict[str, Any]:
-    """Totals, accuracy, weekly pronunciation, streaks, XP and insights, from aggregates only.
+def _by_tag(user: User) -> list[dict[str, Any]]:
+    rows = (LearnerTagStats.objects.filter(user=user).annotate(name=F("tag__name"))
+            .order_by("tag__name").values("tag_id", "name", "sentences", "correct"))
+    return [{"tag": {"id": row["tag_id"], "name": row["name"]}, **accuracy(row["sentences"], row["correct"])}
+            for row in rows]
 
-    Every figure is one grouped query (about ten in all), so the cost grows with the
-    number of levels, tags, weeks and practice days, not with the number of results.
-    """
+
+def learner_progress(*, user: User, now: datetime | None = None) -> dict[str, Any]:
+    """Totals, accuracy, weekly pronunciation, streaks, XP and insights, from the running totals only."""
     now = now or timezone.now()
     zone = user_zone(user)
-    results = GameResult.objects.filter(session__user=user)
-
-    totals = results.aggregate(
-        sentences=Count("id"), correct=Count("id", filter=CORRECT),
-        high_scores=Count("id", filter=Q(pronunciation_score__gte=rules.HIGH_SCORE)),
-        distinct=Count("speech", distinct=True),
-    )
-    session_totals = GameSession.objects.filter(user=user).aggregate(
-        count=Count("id"), seconds=Sum("duration_seconds"),
-        bonus=Count("id", filter=Q(total_sentences__gte=rules.SESSION_BONUS_MIN_SENTENCES)),
-    )
-    by_level = [
-        {"level": row["speech__level"], **accuracy(row["sentences"], row["correct"])}
-        for row in results.values("speech__level")
-        .annotate(sentences=Count("id"), correct=Count("id", filter=CORRECT)).order_by("speech__level")
-    ]
-    by_tag = [
-        {"tag": {"id": row["speech__tags__id"], "name": row["speech__tags__name"]},
-         **accuracy(row["sentences"], row["correct"])}
-        for row in results.filter(speech__tags__isnull=False)
-        .values("speech__tags__id", "speech__tags__name")
-        .annotate(sentences=Count("id"), correct=Count("id", filter=CORRECT)).order_by("speech__tags__name")
-    ]
+    today = now.astimezone(zone).date()
+    totals = LearnerProgress.objects.filter(user=user).first() or LearnerProgress(user=user)
+    by_level = [{"level": level, **accuracy(counts[0], counts[1])}
+                for level, counts in sorted(totals.by_level.items())]
+    by_tag = _by_tag(user)
     weak_tags = weakest_tags(by_tag)
-
-    days = _practice_days(user, zone)
-    current, longest = streaks(days, now.astimezone(zone).date())
-    struggling = _struggling_sentences(results)
+    last = totals.last_practice_date
+    current = totals.current_run if last is not None and (today - last).days <= 1 else 0
+    struggling = _struggling_sentences(user)
     return {
-        "sessions": session_totals["count"],
-        "sentences_practised": totals["sentences"],
-        "distinct_sentences": totals["distinct"],
-        "practice_seconds": session_totals["seconds"] or 0,
-        "overall": accuracy(totals["sentences"], totals["correct"]),
+        "sessions": totals.sessions,
+        "sentences_practised": totals.sentences,
+        "distinct_sentences": totals.distinct_sentences,
+        "practice_seconds": totals.practice_seconds,
+        "overall": accuracy(totals.sentences, totals.correct),
         "by_level": by_level,
         "by_tag": by_tag,
-        "weekly_pronunciation": _weekly_scores(results, zone, now),
-        "streak": {"current_days": current, "longest_days": longest,
-                   "last_practice_date": days[-1] if days else None, "timezone": str(zone.key)},
-        "xp": xp_totals(correct=totals["correct"], high_scores=totals["high_scores"],
-                        bonus_sessions=session_totals["bonus"]),
+        "weekly_pronunciation": _weekly_scores(user, today),
+        "streak": {"current_days": current, "longest_days": totals.longest_run,
+                   "last_practice_date": last, "timezone": str(zone.key)},
+        "xp": xp_totals(correct=totals.correct, high_scores=totals.high_scores,
+                        bonus_sessions=totals.bonus_sessions),
         "weak_tags": weak_tags,
         "struggling_sentences": struggling,
-        "recommendations": recommendations(sessions=session_totals["count"], by_level=by_level,
+        "recommendations": recommendations(sessions=totals.sessions, by_level=by_level,
                                            weak_tags=weak_tags, struggling=struggling, levels=LEVEL_ORDER),
     }

@@ -7,49 +7,28 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.conf import settings
-from django.db.models import Case, F, FloatField, Max, Q, Sum, Value, When
-from django.db.models.functions import Power
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from content.models import Speech
-from game import rules
-from game.dbfunctions import EpochSeconds
-from game.models import GameResult, ReviewCard, UserResponse
+from game.models import LearnerSpeechStats, ReviewCard
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-def review_need() -> Case:
-    """Per-answer weight of the filler's need, before decay (see `rules.REVIEW_RULE`)."""
-    return Case(
-        When(user_response__in=[UserResponse.INCORRECT, UserResponse.SKIPPED], then=Value(rules.REVIEW_MISS_WEIGHT)),
-        When(pronunciation_score__lt=rules.REVIEW_LOW_SCORE, then=Value(rules.REVIEW_LOW_SCORE_WEIGHT)),
-        default=Value(rules.REVIEW_CORRECT_WEIGHT),
-        output_field=FloatField(),
-    )
-
-
-def weakest_speech_ids(*, user: User, limit: int, now: datetime, exclude: Collection[UUID] = ()) -> list[UUID]:
+def weakest_speech_ids(*, user: User, limit: int, exclude: Collection[UUID] = ()) -> list[UUID]:
     """The learner's active sentences with a positive decayed need, most needed first (`rules.REVIEW_RULE`).
 
-    The review set's filler. The decay 2^(-age / half-life) is computed in the database, so only
-    `limit` IDs are loaded however many results the learner has.
+    The review set's filler, an index range of the learner's per-sentence totals: the stored need is
+    scaled to one epoch (`rules.review.NEED_EPOCH`), so its order is the order of the need at any moment.
     """
-    half_life_seconds = settings.GAME_REVIEW_HALF_LIFE_DAYS * 86400.0
-    decay = Power(Value(2.0), (EpochSeconds("session__completed_at") - Value(now.timestamp())) / half_life_seconds,
-                  output_field=FloatField())
-    ranked = (
-        GameResult.objects.filter(Q(session__user=user) & Q(speech__archived_at__isnull=True))
+    return list(
+        LearnerSpeechStats.objects.filter(user=user, need__gt=0, speech__archived_at__isnull=True)
         .exclude(speech_id__in=list(exclude))
-        .values("speech_id")
-        .annotate(need=Sum(review_need() * decay, output_field=FloatField()),
-                  last_seen=Max("session__completed_at"))
-        .filter(need__gt=0)
-        .order_by(F("need").desc(), F("last_seen").desc(), "speech_id")[:limit]
+        .order_by(F("need").desc(), F("last_seen").desc(), "speech_id")
+        .values_list("speech_id", flat=True)[:limit]
     )
-    return [row["speech_id"] for row in ranked]
 
 
 def _due_cards(*, user: User, until: datetime):
@@ -66,11 +45,17 @@ def review_speeches(*, user: User, limit: int, now: datetime | None = None) -> l
     order = list(_due_cards(user=user, until=now).order_by("due", "speech_id")
                  .values_list("speech_id", flat=True)[:limit])
     if len(order) < limit:
-        order += weakest_speech_ids(user=user, limit=limit - len(order), now=now, exclude=order)
+        order += weakest_speech_ids(user=user, limit=limit - len(order), exclude=order)
     if not order:
         return []
     speeches = Speech.objects.filter(id__in=order).prefetch_related("tags").in_bulk()
     return [speeches[speech_id] for speech_id in order]
+
+
+def due_review_counts(*, user: User, now: datetime, end_of_today: datetime) -> dict[str, int]:
+    """How many of the learner's active sentences are due now and by the end of today, in one query."""
+    return _due_cards(user=user, until=end_of_today).aggregate(
+        due_now=Count("id", filter=Q(due__lte=now)), due_today=Count("id"))
 
 
 def due_review_count(*, user: User, until: datetime) -> int:

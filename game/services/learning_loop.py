@@ -1,5 +1,5 @@
 """What a saved session sets in motion beyond its own rows: the lesson it completes, XP and achievements,
-the week's league XP, its sentences' review memory, and the learner's per-tag counts.
+the week's league XP, its sentences' review memory, the learner's per-tag counts and progress totals.
 
 `sessions.save_session` calls `check_lesson` before it writes anything (a session naming a lesson it does
 not belong to is refused whole) and `apply` inside its save transaction, so a session is paid exactly once
@@ -9,6 +9,7 @@ the rewards of the first one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from courses.inputs import LessonAnswer, LessonOutcome
 from game import rules
 from game.inputs import SessionInput
 from game.models import UserResponse
+from game.services.aggregates import add_to_aggregates
 from game.services.review import update_review_cards
 from game.services.tag_stats import add_to_tag_stats
 from rewards import services as rewards_services
@@ -42,7 +44,7 @@ def _lesson_outcome(outcome: LessonOutcome | None) -> dict[str, Any] | None:
             "next_lesson_id": str(outcome.next_lesson_id) if outcome.next_lesson_id else None}
 
 
-def apply(*, user: User, session_id: UUID, session: SessionInput) -> dict[str, Any]:
+def apply(*, user: User, session_id: UUID, session: SessionInput, levels: Mapping[UUID, str]) -> dict[str, Any]:
     """Run inside the save transaction; returns the JSON stored with the session as its outcome.
 
     The lesson row (one learner, one lesson) is locked before the learner's stats row, always in that
@@ -67,4 +69,5 @@ def apply(*, user: User, session_id: UUID, session: SessionInput) -> dict[str, A
     community_services.add_weekly_xp(user=user, xp=rewards.xp_awarded, at=session.completed_at)
     update_review_cards(user=user, reviewed_at=session.completed_at, answers=results)
     add_to_tag_stats(user=user, results=results)
+    add_to_aggregates(user=user, session=session, levels=levels)
     return {"rewards": rewards.as_dict(), "lesson": _lesson_outcome(lesson)}

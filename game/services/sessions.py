@@ -50,10 +50,13 @@ def _unique(values: list) -> list:
     return list(dict.fromkeys(values))
 
 
-def _check_references(session: SessionInput) -> None:
-    """404 naming every speech (then tag) ID that does not exist; archived speeches exist."""
+def _check_references(session: SessionInput) -> dict[UUID, str]:
+    """404 naming every speech (then tag) ID that does not exist; archived speeches exist.
+
+    Returns each speech's CEFR level, which the learner's totals count by.
+    """
     speech_ids = _unique([r.speech_id for r in session.results])
-    found = set(Speech.objects.filter(id__in=speech_ids).values_list("id", flat=True))
+    found = dict(Speech.objects.filter(id__in=speech_ids).values_list("id", "level"))
     missing = [str(speech_id) for speech_id in speech_ids if speech_id not in found]
     if missing:
         raise SpeechNotFound(gettext("{count} speech(es) do not exist.").format(count=len(missing)),
@@ -65,6 +68,7 @@ def _check_references(session: SessionInput) -> None:
         if missing_tags:
             raise TagNotFound(gettext("{count} tag(s) do not exist.").format(count=len(missing_tags)),
                               errors={"selected_tags": missing_tags})
+    return found
 
 
 # --- idempotency ----------------------------------------------------------------
@@ -116,7 +120,8 @@ def purge_expired_submissions(*, now: datetime | None = None) -> int:
 
 # --- the write ------------------------------------------------------------------
 
-def _write_session(*, user: User, session: SessionInput, key: str | None, fingerprint: str) -> SaveOutcome:
+def _write_session(*, user: User, session: SessionInput, key: str | None, fingerprint: str,
+                   levels: dict[UUID, str]) -> SaveOutcome:
     session_id = uuid.uuid4()
     average = mean_score([r.pronunciation_score for r in session.results if r.pronunciation_score is not None])
     with transaction.atomic():
@@ -126,7 +131,7 @@ def _write_session(*, user: User, session: SessionInput, key: str | None, finger
             # INITIALLY DEFERRED), which saves an UPDATE per save.
             SessionSubmission.objects.create(user=user, key=key, fingerprint=fingerprint, session_id=session_id)
         # Before the session row: it locks the learner's stats, and what it returns is stored with the session.
-        outcome = learning_loop.apply(user=user, session_id=session_id, session=session)
+        outcome = learning_loop.apply(user=user, session_id=session_id, session=session, levels=levels)
         stored = GameSession.objects.create(
             id=session_id, user=user, mode=session.mode, level=session.level,
             sentence_type=session.sentence_type, selected_tags=[str(t) for t in _unique(list(session.selected_tags))],
@@ -165,11 +170,11 @@ def save_session(*, user: User, session: SessionInput, idempotency_key: str | No
                                 clock_skew=timedelta(seconds=settings.GAME_CLOCK_SKEW_SECONDS), translate=gettext)
     if problems:
         raise SessionInvalid(gettext("The session's statistics or results are inconsistent."), errors=problems)
-    _check_references(session)
+    levels = _check_references(session)
     learning_loop.check_lesson(user=user, session=session)
 
     try:
-        return _write_session(user=user, session=session, key=key, fingerprint=fingerprint)
+        return _write_session(user=user, session=session, key=key, fingerprint=fingerprint, levels=levels)
     except IntegrityError:
         if not key:
             raise

@@ -1,0 +1,362 @@
+"""The learning loop's reads for a learner with a long history among many learners, and the week's close.
+
+Issue 17: p95 of GET /api/v1/home, the league table (GET /api/v1/leagues/current) and the friends leaderboard
+(GET /api/v1/friends/leaderboard) for a learner with BENCH_SESSIONS (10 000) sessions among BENCH_LEARNERS
+(100 000) learners, each to stay within 2 x the bare endpoint's; and the time of the week-close job
+(community.services.close_finished_weeks) for all of those learners.
+
+What it does:
+  1. Recreates its own database (BENCH_DATABASE_URL, default
+     postgres://postgres@127.0.0.1:5432/englishapp_bench_loop) and runs a redis-server of its own on a free
+     port (the league tables live there), with the settings bench.bare_settings: the project's plus
+     GET /bench/bare (bench/bare_urls.py), an authenticated DRF view that answers {"ok": true} and queries
+     nothing, the bare endpoint the ratios divide by.
+  2. Seeds, with COPY (each step's time is printed): the demo content (2 000 speeches with audio and their
+     tags, the achievements catalogue, the demo course); BENCH_LEARNERS learners, each with a community
+     profile (random tier); for this league week and the previous one, leagues of 30 learners by tier with
+     everyone's weekly XP (the previous week's leagues not closed yet); and the measured learner (the first
+     learner): 150 friends and BENCH_SESSIONS sessions of 5 results each, with the rows rewards counts
+     sessions from (RewardedSession, the XP ledger), then its aggregates rebuilt by the project's own rebuild
+     services (reward stats, FSRS review cards, per-tag counts) and the achievements its stats reach.
+  3. Serves it with gunicorn (2 workers x 4 threads, the image's way) and requests the bare endpoint, home,
+     the league table and the friends leaderboard interleaved (harness.interleaved), as the measured learner,
+     with each client count of BENCH_CLIENTS (default "1,8"): a warm-up round first (not reported), then
+     BENCH_ROUNDS (5) rounds of BENCH_REQUESTS (100) requests of each target; every figure is the median over
+     the rounds. Prints p50/p95 and their ratios to the bare endpoint's, and the load average before and after.
+  4. Times close_finished_weeks closing the previous week's leagues (all the learners), prints seconds,
+     leagues, learners/s, and checks every learner's tier moved as their outcome says.
+
+Any failed request or check ends it with a non-zero status. Timings are printed, never asserted.
+Run:  .venv/bin/python bench/learning_loop.py   (or make bench-learning-loop); about 3 minutes with the defaults
+on 2 CPUs, most of it the week's close.
+"""
+
+import os
+import random
+import statistics
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import harness
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench_loop")
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "10000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
+CLIENTS = [int(count) for count in os.environ.get("BENCH_CLIENTS", "1,8").split(",") if count.strip()]
+SPEECHES = 2000
+FRIENDS = 150
+RESULTS_PER_SESSION = 5
+SESSION_SPACING = timedelta(hours=4)  # 10 000 sessions reach back about 4.5 years
+GOAL_RATIO = 2.0  # issue 17: each p95 within 2 x the bare endpoint's
+TARGETS = {
+    "bare": "/bench/bare",
+    "home": "/api/v1/home",
+    "league table": "/api/v1/leagues/current",
+    "friends leaderboard": "/api/v1/friends/leaderboard",
+}
+
+run_started = time.perf_counter()
+harness.prepare_database(DATABASE_URL, fresh=True)
+REDIS_URL, _redis = harness.start_redis()
+harness.start_django(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, DJANGO_SETTINGS_MODULE="bench.bare_settings",
+                     MEDIA_ROOT=harness.temp_dir("bench-loop-media-"), ALLOWED_HOSTS="127.0.0.1",
+                     SEED_STAFF_PASSWORD="bench-editor-pass-1", SEED_LEARNER_PASSWORD="bench-learner-pass-1")
+
+# Below: modules that need Django set up.
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.db import connection, models  # noqa: E402
+from django.db.models.fields import AutoFieldMixin  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from community import keys, rules  # noqa: E402
+from community.models import CommunityProfile, Friendship, League, WeeklyXp  # noqa: E402
+from community.services import close_finished_weeks  # noqa: E402
+from content.models import Speech  # noqa: E402
+from content.seeding import seed as seed_content  # noqa: E402
+from game.models import GameMode, GameResult, GameSession, LearnerTagStats, ReviewCard, UserResponse  # noqa: E402
+from game.seeding import seed_achievements, seed_course  # noqa: E402
+from game.services.review import rebuild_review_cards  # noqa: E402
+from game.services.tag_stats import rebuild_tag_stats  # noqa: E402
+from rewards import rules as reward_rules  # noqa: E402
+from rewards.inputs import SessionRewards  # noqa: E402
+from rewards.models import Achievement, AchievementAward, RewardedSession, XpEvent  # noqa: E402
+from rewards.services import rebuild_stats  # noqa: E402
+
+# The invite-code alphabet of community.services.profiles: a learner's number written in it is a unique code.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    print(f"  {label:<64} {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def copy_in(model: type[models.Model], objects: Iterable[models.Model]) -> int:
+    """Insert unsaved instances with one COPY (defaults and auto_now fields as Django would set them; serial ids
+    left to the sequence). Model-level bulk_create takes minutes for these row counts; COPY takes seconds."""
+    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    count = 0
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, \
+            cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
+            count += 1
+    return count
+
+
+def invite_code(number: int) -> str:
+    digits = []
+    for _ in range(8):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        digits.append(CODE_ALPHABET[digit])
+    return "".join(digits)
+
+
+def seed_learners(rng: random.Random) -> list[tuple[uuid.UUID, int]]:
+    """(id, tier) of every learner, the measured one first."""
+    password = make_password(None)  # unusable, as create_user's; hashed once for all of them
+    learners = [(uuid.uuid4(), rng.randint(0, rules.TOP_TIER)) for _ in range(LEARNERS)]
+    copy_in(User, (User(id=user_id, email=f"learner-{n:06d}@bench.example.com", name=f"Learner {n}",
+                        password=password, timezone="UTC") for n, (user_id, _) in enumerate(learners)))
+    copy_in(CommunityProfile, (CommunityProfile(user_id=user_id, tier=tier, invite_code=invite_code(n))
+                               for n, (user_id, tier) in enumerate(learners)))
+    return learners
+
+
+def seed_week(week, learners: list[tuple[uuid.UUID, int]], rng: random.Random) -> int:
+    """Leagues of LEAGUE_SIZE learners of one tier for `week`, and everyone's XP of it; leagues created."""
+    size = keys.ladder().size
+    by_tier: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for user_id, tier in learners:
+        by_tier[tier].append(user_id)
+    leagues, entries = [], []
+    for tier, members in sorted(by_tier.items()):
+        rng.shuffle(members)
+        for number, start in enumerate(range(0, len(members), size), start=1):
+            seats = members[start:start + size]
+            league = League(id=uuid.uuid4(), week_start=week, tier=tier, number=number, members=len(seats))
+            leagues.append(league)
+            entries += [WeeklyXp(user_id=user_id, week_start=week, xp=rng.randint(1, 2000), league_id=league.id)
+                        for user_id in seats]
+    copy_in(League, leagues)
+    copy_in(WeeklyXp, entries)
+    return len(leagues)
+
+
+def seed_friends(learner: uuid.UUID, others: list[uuid.UUID], rng: random.Random) -> None:
+    friends = rng.sample(others, FRIENDS)
+    copy_in(Friendship, [Friendship(user_id=a, friend_id=b) for friend in friends
+                         for a, b in ((learner, friend), (friend, learner))])
+
+
+def seed_history(learner: User, speeches: list[Speech], now, rng: random.Random) -> int:
+    """SESSIONS sessions of RESULTS_PER_SESSION results, newest a few minutes ago, one every SESSION_SPACING, with
+    what `rewards.services.record_session` would have written for each (the rebuilds start from these rows);
+    returns the XP earned in the current league week."""
+    week = rules.week_start(now, keys.zone())
+    sessions, results, rewarded, events = [], [], [], []
+    total_xp = week_xp = 0
+    for n in range(SESSIONS):
+        completed = now - timedelta(minutes=5) - n * SESSION_SPACING - timedelta(minutes=rng.randint(0, 60))
+        chosen = rng.sample(speeches, RESULTS_PER_SESSION)
+        answers = rng.choices([UserResponse.CORRECT, UserResponse.INCORRECT, UserResponse.SKIPPED],
+                              weights=[7, 2, 1], k=RESULTS_PER_SESSION)
+        scores = [None if answer == UserResponse.SKIPPED else round(rng.uniform(35, 100), 1) for answer in answers]
+        scored = [score for score in scores if score is not None]
+        correct = answers.count(UserResponse.CORRECT)
+        high_scores = sum(1 for score in scored if score >= reward_rules.HIGH_SCORE)
+        amounts = reward_rules.session_xp(sentences=RESULTS_PER_SESSION, correct=correct, high_scores=high_scores)
+        xp = sum(amounts.values())
+        total_xp += xp
+        if rules.week_start(completed, keys.zone()) == week:
+            week_xp += xp
+        level = reward_rules.level_for(total_xp)[0]
+        answer = SessionRewards(xp_awarded=xp, xp_total=total_xp, level=level, level_up=False, today_xp=xp,
+                                daily_goal=reward_rules.DAILY_GOAL_MIN, daily_goal_reached=False, streak_days=1,
+                                freezes_used=0, freezes_left=0).as_dict()
+        session = GameSession(
+            id=uuid.uuid4(), user=learner, mode=GameMode.LISTEN_AND_REPEAT, level=chosen[0].level,
+            sentence_type=chosen[0].type, selected_tags=[], total_sentences=RESULTS_PER_SESSION,
+            correct_count=correct, max_streak=harness.longest_run(answers),
+            avg_pronunciation_score=round(statistics.fmean(scored), 1) if scored else None,
+            duration_seconds=240, started_at=completed - timedelta(minutes=4), completed_at=completed,
+            outcome={"rewards": answer, "lesson": None})
+        sessions.append(session)
+        results += [GameResult(session_id=session.id, speech_id=speech.id, sequence_number=i, user_response=answer_,
+                               pronunciation_score=score, recognized_text=None if score is None else speech.text,
+                               response_time_ms=rng.randint(1500, 9000))
+                    for i, (speech, answer_, score) in enumerate(zip(chosen, answers, scores, strict=True), start=1)]
+        day = completed.date()  # the learners' time zone is UTC
+        rewarded.append(RewardedSession(user=learner, session_id=session.id, completed_at=completed, local_day=day,
+                                        level=session.level, sentences=RESULTS_PER_SESSION, correct=correct,
+                                        high_scores=high_scores, rewards=answer))
+        events += [XpEvent(user=learner, amount=amount, reason=reason, session_id=session.id, local_day=day)
+                   for reason, amount in amounts.items()]
+    copy_in(GameSession, sessions)
+    copy_in(GameResult, results)
+    copy_in(RewardedSession, rewarded)
+    copy_in(XpEvent, events)
+    return week_xp
+
+
+def award_reached_achievements(learner: User, now) -> int:
+    """What its rebuilt stats reach, as record_session would have awarded it; all seen but the last two."""
+    counters = rebuild_stats(user=learner).counters
+    reached = [achievement for achievement in Achievement.objects.filter(is_active=True)
+               if reward_rules.achievement_value(kind=achievement.kind, level=achievement.level,
+                                                 counters=counters) >= achievement.threshold]
+    AchievementAward.objects.bulk_create([
+        AchievementAward(user=learner, achievement=achievement, awarded_at=now - timedelta(days=len(reached) - n),
+                         seen_at=None if n >= len(reached) - 2 else now)
+        for n, achievement in enumerate(reached)])
+    XpEvent.objects.bulk_create([
+        XpEvent(user=learner, amount=achievement.xp_reward, reason=reward_rules.ACHIEVEMENT, achievement=achievement,
+                local_day=now.date()) for achievement in reached if achievement.xp_reward > 0])
+    rebuild_stats(user=learner)  # the achievements' XP counted
+    return len(reached)
+
+
+def seed(now) -> tuple[User, dict[str, int]]:
+    rng = random.Random(17)
+    zone = keys.zone()
+    week = rules.week_start(now, zone)
+    sizes: dict[str, int] = {}
+    print("Seeding:")
+    with step(f"demo content: {SPEECHES:,} speeches with audio, achievements, a course"):
+        seed_content(speeches=SPEECHES)
+        seed_achievements()
+        seed_course()
+    with step(f"{LEARNERS:,} learners and their community profiles"):
+        learners = seed_learners(rng)
+    with step(f"leagues and weekly XP, week of {week - timedelta(days=7)} (to close)"):
+        sizes["previous_leagues"] = seed_week(week - timedelta(days=7), learners, rng)
+    with step(f"leagues and weekly XP, week of {week} (current)"):
+        sizes["current_leagues"] = seed_week(week, learners, rng)
+    learner = User.objects.get(pk=learners[0][0])
+    with step(f"{FRIENDS} friends of the measured learner (two rows each)"):
+        seed_friends(learner.pk, [user_id for user_id, _ in learners[1:]], rng)
+    speeches = list(Speech.objects.only("id", "level", "type", "text"))
+    with step(f"{SESSIONS:,} sessions x {RESULTS_PER_SESSION} results, rewarded sessions, XP ledger"):
+        week_xp = seed_history(learner, speeches, now, rng)
+        WeeklyXp.objects.filter(user=learner, week_start=week).update(xp=week_xp)
+    with step("rebuild: reward stats and the achievements they reach"):
+        sizes["achievements"] = award_reached_achievements(learner, now)
+    with step("rebuild: FSRS review cards (replays every result)"):
+        sizes["review_cards"] = rebuild_review_cards(user=learner)
+    with step("rebuild: per-tag counts"):
+        sizes["tag_stats"] = rebuild_tag_stats(user=learner)
+    with step("VACUUM ANALYZE"), connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    sizes.update(
+        users=User.objects.count(), speeches=len(speeches), friendships=Friendship.objects.count(),
+        weekly_rows=WeeklyXp.objects.count(), sessions=GameSession.objects.filter(user=learner).count(),
+        results=GameResult.objects.filter(session__user=learner).count(),
+        xp_events=XpEvent.objects.filter(user=learner).count(), week_xp=week_xp)
+    assert sizes["review_cards"] == ReviewCard.objects.filter(user=learner).count()
+    assert sizes["tag_stats"] == LearnerTagStats.objects.filter(user=learner).count()
+    return learner, sizes
+
+
+def measure(learner: User) -> dict[int, dict[str, harness.Percentiles]]:
+    headers = {"Authorization": harness.bearer(learner)}
+    figures = {}
+    with harness.gunicorn("--workers", "2", "--threads", "4") as base:
+        print(f"\nMeasuring through gunicorn (2 workers x 4 threads); before: {harness.load_average()}", flush=True)
+        for clients in CLIENTS:
+            per_client = -(-REQUESTS // clients)  # rounded up: every client sends as many
+            started = time.perf_counter()
+            harness.interleaved(base, TARGETS, headers, rounds=1, requests_per_round=per_client, clients=clients)
+            figures[clients] = harness.interleaved(base, TARGETS, headers, rounds=ROUNDS,
+                                                   requests_per_round=per_client, clients=clients)
+            print(f"  {clients} client(s): warm-up + {ROUNDS} rounds x {per_client * clients} requests per target "
+                  f"in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"after: {harness.load_average()}")
+    return figures
+
+
+def report(figures: dict[int, dict[str, harness.Percentiles]]) -> None:
+    print(f"\n{'clients':>7}  {'target':<20} {'p50 ms':>8} {'p95 ms':>8} {'p95/bare':>9} {'p50/bare':>9}"
+          f"  p95 <= {GOAL_RATIO:g} x bare")
+    for clients, targets in figures.items():
+        bare = targets["bare"]
+        for name, value in targets.items():
+            ratio95, ratio50 = value.p95 / bare.p95, value.p50 / bare.p50
+            goal = "" if name == "bare" else ("yes" if ratio95 <= GOAL_RATIO else "NO")
+            print(f"{clients:>7}  {name:<20} {value.p50:>8.2f} {value.p95:>8.2f} {ratio95:>9.2f} {ratio50:>9.2f}"
+                  f"  {goal}")
+
+
+def week_close(now) -> None:
+    week = rules.week_start(now, keys.zone())
+    previous = week - timedelta(days=7)
+    leagues = League.objects.filter(week_start=previous).count()
+    print(f"\nWeek close: close_finished_weeks() over the week of {previous} ({leagues:,} leagues)", flush=True)
+    started = time.perf_counter()
+    totals = close_finished_weeks(now=now)
+    elapsed = time.perf_counter() - started
+    print(f"  {elapsed:.1f} s: {totals['leagues']:,} leagues, {totals['learners']:,} learners "
+          f"({totals['learners'] / elapsed:,.0f} learners/s), {totals['promoted']:,} promoted, "
+          f"{totals['demoted']:,} demoted")
+
+    # Every learner's new tier follows from their outcome, from the week after the closed one; the counts are
+    # those of the rules for leagues of these sizes.
+    ladder = keys.ladder()
+    expected_moves: Counter = Counter()
+    for tier, members in League.objects.filter(week_start=previous).values_list("tier", "members"):
+        promote, demote = rules.moves(members, tier=tier, ladder=ladder)
+        expected_moves.update(promoted=promote, demoted=demote)
+    wrong = 0
+    rows = (WeeklyXp.objects.filter(week_start=previous)
+            .values_list("outcome", "final_rank", "league__tier", "user__community_profile__tier",
+                         "user__community_profile__tier_from_week"))
+    for outcome, final_rank, league_tier, tier, tier_from_week in rows.iterator(chunk_size=10000):
+        wrong += (not outcome or final_rank is None or tier != rules.next_tier(league_tier, outcome)
+                  or tier_from_week != week)
+    closed = League.objects.filter(week_start=previous, closed_at__isnull=False).count()
+    problems = []
+    if totals["leagues"] != leagues or closed != leagues:
+        problems.append(f"{closed} of {leagues} leagues closed ({totals['leagues']} reported)")
+    if totals["learners"] != LEARNERS:
+        problems.append(f"{totals['learners']} learners ranked, not {LEARNERS}")
+    if wrong:
+        problems.append(f"{wrong} learners without the outcome, rank or tier their place says")
+    if (totals["promoted"], totals["demoted"]) != (expected_moves["promoted"], expected_moves["demoted"]):
+        problems.append(f"promoted/demoted {totals['promoted']}/{totals['demoted']}, the rules say "
+                        f"{expected_moves['promoted']}/{expected_moves['demoted']}")
+    if problems:
+        raise SystemExit("week close check failed: " + "; ".join(problems))
+    print(f"  checked: all {LEARNERS:,} learners ranked, tiers moved by outcome from {week}, "
+          f"promotions and demotions as the rules give")
+
+
+def main() -> None:
+    now = timezone.now()
+    version = connection.cursor().connection.info.server_version
+    print(f"database {connection.settings_dict['NAME']} on PostgreSQL {version}, own Redis at {REDIS_URL}; "
+          f"{harness.load_average()}")
+    learner, sizes = seed(now)
+    print(f"\nSeeded: {sizes['users']:,} users; {sizes['previous_leagues']:,} + {sizes['current_leagues']:,} leagues "
+          f"(previous + current week), {sizes['weekly_rows']:,} weekly XP rows; {sizes['friendships']:,} friendship "
+          f"rows; {sizes['speeches']:,} speeches.\n"
+          f"The measured learner: {sizes['sessions']:,} sessions, {sizes['results']:,} results, "
+          f"{sizes['xp_events']:,} XP events, {sizes['review_cards']:,} review cards, {sizes['tag_stats']} tag "
+          f"counts, {sizes['achievements']} achievements, {FRIENDS} friends, {sizes['week_xp']} XP this week.")
+    figures = measure(learner)
+    report(figures)
+    week_close(now)
+    print(f"\nWhole run: {time.perf_counter() - run_started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
