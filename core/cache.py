@@ -224,3 +224,48 @@ def count_in_window(key: str, window: int, *, alias: str = "counters") -> int:
     except ValueError:  # the window ran out between add() and incr()
         counters.set(key, 1, timeout=window)
         return 1
+
+
+# --- generations: one number per name, bumped by any change the cached reads under it depend on ----------
+
+def _generation_key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def generation(name: str) -> int | None:
+    """The current generation of `name` (made on first use), or None while the shared cache is unavailable:
+    then nothing cached under it can be trusted and callers read the database."""
+    cache = caches["default"]
+    key = _generation_key(name)
+    try:
+        value = cache.get(key)
+        if value is None:
+            # Time-based, so a generation lost to eviction or a restart never repeats an old one.
+            cache.add(key, time.time_ns(), timeout=None)
+            value = cache.get(key)
+    except CacheUnavailable:
+        return None
+    return value
+
+
+def learner_generation_name(user_id: Any) -> str:
+    """The generation of what one learner's own writes change (bumped by every app that writes them)."""
+    return f"learner:{user_id}"
+
+
+def bump_generation(name: str) -> None:
+    """Make everything cached under the current generation of `name` unreachable, once the caller's
+    transaction commits (at once outside one). A bump lost to an outage leaves entries to their own expiry."""
+    from django.db import transaction
+
+    def bump() -> None:
+        cache = caches["default"]
+        try:
+            try:
+                cache.incr(_generation_key(name))
+            except ValueError:  # none stored yet: any new one differs from what keys used
+                cache.set(_generation_key(name), time.time_ns(), timeout=None)
+        except CacheUnavailable:
+            pass
+
+    transaction.on_commit(bump)

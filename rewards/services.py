@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 import audit
+from core.cache import bump_generation, learner_generation_name
 from rewards import rules, selectors
 from rewards.exceptions import InvalidDailyGoal, InvalidFreezeCount, InvalidSessionFacts, LearnerNotFound
 from rewards.inputs import AwardedAchievement, SessionFacts, SessionRewards
@@ -162,6 +163,7 @@ def set_daily_goal(*, user: User, daily_xp_goal: int) -> int:
         raise InvalidDailyGoal(errors={"daily_xp_goal": [
             f"Must be a whole number from {rules.DAILY_GOAL_MIN} to {rules.DAILY_GOAL_MAX}."]})
     LearnerStats.objects.update_or_create(user=user, defaults={"daily_xp_goal": daily_xp_goal})
+    bump_generation(learner_generation_name(user.pk))
     return daily_xp_goal
 
 
@@ -177,6 +179,7 @@ def grant_streak_freezes(*, actor: User | None, user: User, count: int) -> int:
             stats.streak_freezes += granted
             stats.save(update_fields=["streak_freezes", "updated_at"])
             StreakFreezeGrant.objects.create(user=user, count=granted, reason=FreezeGrantReason.GRANTED, actor=actor)
+            bump_generation(learner_generation_name(user.pk))
             audit.record("rewards.streak_freezes_granted", user,
                          {"requested": count, "granted": granted, "streak_freezes": [before, stats.streak_freezes]},
                          actor=actor)
@@ -185,6 +188,7 @@ def grant_streak_freezes(*, actor: User | None, user: User, count: int) -> int:
 
 def mark_achievements_seen(*, user: User) -> int:
     """The home screen's "new" list empties; returns how many awards were new."""
+    bump_generation(learner_generation_name(user.pk))
     return AchievementAward.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())
 
 
@@ -220,6 +224,7 @@ def rebuild_stats(*, user: User) -> LearnerStats:
         stats.last_active_day = streak.last_active_day
         stats.streak_freezes = min(max(granted - len(covered_days), 0), settings.REWARDS_MAX_FREEZES)
         stats.save()
+        bump_generation(learner_generation_name(user.pk))
     return stats
 
 

@@ -60,17 +60,25 @@ def _zones(members: int, tier: int) -> tuple[int, int]:
 
 
 def league_standing(*, user: User, now: datetime | None = None) -> dict[str, Any]:
-    """The home screen's line: tier, this week's XP, and rank in the league (none before the week's first XP)."""
-    week, profile, entry = _context(user, now)
-    tier = profile.tier if profile else 0
-    standing = {"tier": rules.tier_info(entry.league.tier if entry and entry.league else tier),
-                "opted_out": bool(profile and profile.leagues_opt_out), "xp": entry.xp if entry else 0,
-                "rank": None, "members": 0, "week_ends_at": week["ends_at"]}
+    """The home screen's line: tier, this week's XP, and rank in the league (none before the week's first XP).
+
+    One query for a seated learner (their week row with its league; the rank from the league table), two
+    otherwise (the profile too: tier and opt-out).
+    """
+    week = _week(now or timezone.now())
+    entry = WeeklyXp.objects.select_related("league").filter(user=user, week_start=week["start"]).first()
+    standing = {"opted_out": False, "xp": entry.xp if entry else 0, "rank": None, "members": 0,
+                "week_ends_at": week["ends_at"]}
     if entry is not None and entry.league is not None:
         order = league_ranking(entry.league_id)
+        standing["tier"] = rules.tier_info(entry.league.tier)
         standing["members"] = len(order)
         standing["rank"] = next((rank for rank, (member, _) in enumerate(order, start=1) if member == str(user.pk)),
                                 None)
+        return standing
+    profile = CommunityProfile.objects.filter(user=user).first()
+    standing["tier"] = rules.tier_info(profile.tier if profile else 0)
+    standing["opted_out"] = bool(profile and profile.leagues_opt_out)
     return standing
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from community import services as community_services
+from core.cache import bump_generation, learner_generation_name
 from courses import services as courses_services
 from courses.inputs import LessonAnswer, LessonOutcome
 from game import rules
@@ -70,4 +71,5 @@ def apply(*, user: User, session_id: UUID, session: SessionInput, levels: Mappin
     update_review_cards(user=user, reviewed_at=session.completed_at, answers=results)
     add_to_tag_stats(user=user, results=results)
     add_to_aggregates(user=user, session=session, levels=levels)
+    bump_generation(learner_generation_name(user.pk))  # after the commit: the home screen reads it all anew
     return {"rewards": rewards.as_dict(), "lesson": _lesson_outcome(lesson)}

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from content.models import Speech
+from core.cache import bump_generation, learner_generation_name
 from game.inputs import ResultInput
 from game.models import GameResult, LearnerTagStats, UserResponse
 
@@ -63,4 +64,5 @@ def rebuild_tag_stats(*, user: User) -> int:
                             correct=row["correct"])
             for row in rows
         ])
+        bump_generation(learner_generation_name(user.pk))
     return len(created)
