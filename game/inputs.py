@@ -47,3 +47,11 @@ class SessionInput:
     @property
     def ordered_results(self) -> list[ResultInput]:
         return sorted(self.results, key=lambda result: result.sequence_number)
+
+
+@dataclass(frozen=True)
+class SpeechFacts:
+    """What the save needs to know of each speech in a session, read with the check that it exists."""
+
+    level: str
+    tag_ids: list[UUID]

@@ -18,7 +18,7 @@ from core.cache import bump_generation, learner_generation_name
 from courses import services as courses_services
 from courses.inputs import LessonAnswer, LessonOutcome
 from game import rules
-from game.inputs import SessionInput
+from game.inputs import SessionInput, SpeechFacts
 from game.models import UserResponse
 from game.services.aggregates import add_to_aggregates
 from game.services.review import update_review_cards
@@ -45,7 +45,8 @@ def _lesson_outcome(outcome: LessonOutcome | None) -> dict[str, Any] | None:
             "next_lesson_id": str(outcome.next_lesson_id) if outcome.next_lesson_id else None}
 
 
-def apply(*, user: User, session_id: UUID, session: SessionInput, levels: Mapping[UUID, str]) -> dict[str, Any]:
+def apply(*, user: User, session_id: UUID, session: SessionInput,
+          speeches: Mapping[UUID, SpeechFacts]) -> dict[str, Any]:
     """Run inside the save transaction; returns the JSON stored with the session as its outcome.
 
     The lesson row (one learner, one lesson) is locked before the learner's stats row, always in that
@@ -69,7 +70,7 @@ def apply(*, user: User, session_id: UUID, session: SessionInput, levels: Mappin
     # After the stats-row lock: two saves cannot race to create the same first review card, tag or week row.
     community_services.add_weekly_xp(user=user, xp=rewards.xp_awarded, at=session.completed_at)
     update_review_cards(user=user, reviewed_at=session.completed_at, answers=results)
-    add_to_tag_stats(user=user, results=results)
-    add_to_aggregates(user=user, session=session, levels=levels)
+    add_to_tag_stats(user=user, results=results, tags_of={key: facts.tag_ids for key, facts in speeches.items()})
+    add_to_aggregates(user=user, session=session, levels={key: facts.level for key, facts in speeches.items()})
     bump_generation(learner_generation_name(user.pk))  # after the commit: the home screen reads it all anew
     return {"rewards": rewards.as_dict(), "lesson": _lesson_outcome(lesson)}

@@ -25,7 +25,7 @@ from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, Tag
 from core.observability import metrics
 from game.exceptions import IdempotencyKeyReused, InvalidIdempotencyKey, SessionInvalid
-from game.inputs import SessionInput
+from game.inputs import SessionInput, SpeechFacts
 from game.models import GameResult, GameSession, SessionSubmission
 from game.rules.sessions import mean_score, session_problems
 from game.services import learning_loop
@@ -50,13 +50,17 @@ def _unique(values: list) -> list:
     return list(dict.fromkeys(values))
 
 
-def _check_references(session: SessionInput) -> dict[UUID, str]:
+def _check_references(session: SessionInput) -> dict[UUID, SpeechFacts]:
     """404 naming every speech (then tag) ID that does not exist; archived speeches exist.
 
-    Returns each speech's CEFR level, which the learner's totals count by.
+    Returns each speech's CEFR level and tags, which the learner's totals count by (one query for all three).
     """
     speech_ids = _unique([r.speech_id for r in session.results])
-    found = dict(Speech.objects.filter(id__in=speech_ids).values_list("id", "level"))
+    found: dict[UUID, SpeechFacts] = {}
+    for speech_id, level, tag_id in Speech.objects.filter(id__in=speech_ids).values_list("id", "level", "tags__id"):
+        facts = found.setdefault(speech_id, SpeechFacts(level=level, tag_ids=[]))
+        if tag_id is not None:
+            facts.tag_ids.append(tag_id)
     missing = [str(speech_id) for speech_id in speech_ids if speech_id not in found]
     if missing:
         raise SpeechNotFound(gettext("{count} speech(es) do not exist.").format(count=len(missing)),
@@ -121,7 +125,7 @@ def purge_expired_submissions(*, now: datetime | None = None) -> int:
 # --- the write ------------------------------------------------------------------
 
 def _write_session(*, user: User, session: SessionInput, key: str | None, fingerprint: str,
-                   levels: dict[UUID, str]) -> SaveOutcome:
+                   speeches: dict[UUID, SpeechFacts]) -> SaveOutcome:
     session_id = uuid.uuid4()
     average = mean_score([r.pronunciation_score for r in session.results if r.pronunciation_score is not None])
     with transaction.atomic():
@@ -131,7 +135,7 @@ def _write_session(*, user: User, session: SessionInput, key: str | None, finger
             # INITIALLY DEFERRED), which saves an UPDATE per save.
             SessionSubmission.objects.create(user=user, key=key, fingerprint=fingerprint, session_id=session_id)
         # Before the session row: it locks the learner's stats, and what it returns is stored with the session.
-        outcome = learning_loop.apply(user=user, session_id=session_id, session=session, levels=levels)
+        outcome = learning_loop.apply(user=user, session_id=session_id, session=session, speeches=speeches)
         stored = GameSession.objects.create(
             id=session_id, user=user, mode=session.mode, level=session.level,
             sentence_type=session.sentence_type, selected_tags=[str(t) for t in _unique(list(session.selected_tags))],
@@ -170,11 +174,11 @@ def save_session(*, user: User, session: SessionInput, idempotency_key: str | No
                                 clock_skew=timedelta(seconds=settings.GAME_CLOCK_SKEW_SECONDS), translate=gettext)
     if problems:
         raise SessionInvalid(gettext("The session's statistics or results are inconsistent."), errors=problems)
-    levels = _check_references(session)
+    speeches = _check_references(session)
     learning_loop.check_lesson(user=user, session=session)
 
     try:
-        return _write_session(user=user, session=session, key=key, fingerprint=fingerprint, levels=levels)
+        return _write_session(user=user, session=session, key=key, fingerprint=fingerprint, speeches=speeches)
     except IntegrityError:
         if not key:
             raise

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Count, Q
 
-from content.models import Speech
 from core.cache import bump_generation, learner_generation_name
 from game.inputs import ResultInput
 from game.models import GameResult, LearnerTagStats, UserResponse
@@ -21,16 +21,12 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def add_to_tag_stats(*, user: User, results: Sequence[ResultInput]) -> None:
-    """Count each result once per tag of its speech (archived speeches included, as in history).
+def add_to_tag_stats(*, user: User, results: Sequence[ResultInput], tags_of: Mapping[UUID, Sequence[UUID]]) -> None:
+    """Count each result once per tag of its speech (`tags_of`; archived speeches included, as in history).
 
     Called with the learner's stats row already locked by the save, so no other save of this learner
     changes these rows in between.
     """
-    links = Speech.tags.through.objects.filter(speech_id__in={r.speech_id for r in results})
-    tags_of: dict = {}
-    for speech_id, tag_id in links.values_list("speech_id", "tag_id"):
-        tags_of.setdefault(speech_id, []).append(tag_id)
     sentences: Counter = Counter()
     correct: Counter = Counter()
     for result in results:
