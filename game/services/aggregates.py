@@ -131,7 +131,6 @@ def add_to_aggregates(*, user: User, session: SessionInput, levels: Mapping[UUID
     progress, _ = LearnerProgress.objects.select_for_update().get_or_create(user=user)
     speech_ids = {result.speech_id for result in results}
     speeches = {row.speech_id: row for row in LearnerSpeechStats.objects.filter(user=user, speech_id__in=speech_ids)}
-    known = set(speeches)
     weeks: dict[date, LearnerWeekScore] = {}
     day = _count(progress, speeches, weeks,
                  _Session(session.completed_at, session.duration_seconds, session.total_sentences),
@@ -139,10 +138,11 @@ def add_to_aggregates(*, user: User, session: SessionInput, levels: Mapping[UUID
                  zone=user_zone(user))
     _count_day(progress, day)
     progress.save()
-    LearnerSpeechStats.objects.bulk_update([speeches[speech_id] for speech_id in known],
-                                           ["attempts", "missed", "scored", "score_sum", "miss_rate", "need",
-                                            "last_seen"])
-    LearnerSpeechStats.objects.bulk_create([row for speech_id, row in speeches.items() if speech_id not in known])
+    for row in speeches.values():
+        row.pk = None  # one INSERT ... ON CONFLICT for new and counted rows alike (bulk_update's CASE is slow)
+    LearnerSpeechStats.objects.bulk_create(
+        speeches.values(), update_conflicts=True, unique_fields=["user", "speech"],
+        update_fields=["attempts", "missed", "scored", "score_sum", "miss_rate", "need", "last_seen"])
     for week in weeks.values():
         updated = LearnerWeekScore.objects.filter(user=user, week_start=week.week_start).update(
             scored=F("scored") + week.scored, score_sum=F("score_sum") + week.score_sum)

@@ -36,14 +36,13 @@ def add_to_tag_stats(*, user: User, results: Sequence[ResultInput], tags_of: Map
     if not sentences:
         return
     existing = {row.tag_id: row for row in LearnerTagStats.objects.filter(user=user, tag_id__in=list(sentences))}
-    for tag_id, row in existing.items():
-        row.sentences += sentences[tag_id]
-        row.correct += correct[tag_id]
-    LearnerTagStats.objects.bulk_update(existing.values(), ["sentences", "correct"])
+    # One INSERT ... ON CONFLICT with the new totals (bulk_update's CASE per row is slow to build).
     LearnerTagStats.objects.bulk_create([
-        LearnerTagStats(user=user, tag_id=tag_id, sentences=sentences[tag_id], correct=correct[tag_id])
-        for tag_id in sentences if tag_id not in existing
-    ])
+        LearnerTagStats(user=user, tag_id=tag_id,
+                        sentences=sentences[tag_id] + (existing[tag_id].sentences if tag_id in existing else 0),
+                        correct=correct[tag_id] + (existing[tag_id].correct if tag_id in existing else 0))
+        for tag_id in sentences
+    ], update_conflicts=True, unique_fields=["user", "tag"], update_fields=["sentences", "correct"])
 
 
 def rebuild_tag_stats(*, user: User) -> int:

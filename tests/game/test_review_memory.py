@@ -236,8 +236,8 @@ def test_a_session_updates_cards_in_a_constant_number_of_queries(django_assert_n
                    for n, s in enumerate(speeches, start=1)]
         update_review_cards(user=user, reviewed_at=T0, answers=answers[: size // 2])
 
-        # one read of the cards, one insert of the new half, one update of the known half
-        with django_assert_num_queries(3):
+        # one read of the cards, one upsert of the new half and the known half
+        with django_assert_num_queries(2):
             update_review_cards(user=user, reviewed_at=T0 + timedelta(days=1), answers=answers)
 
         assert ReviewCard.objects.filter(user=user).count() == size
