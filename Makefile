@@ -10,7 +10,7 @@ DEV_ENV := DEBUG=1 CACHE_DIR=.cache EMAIL_URL=filemail:// EMAIL_FILE_PATH=.mail
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-runtime run manage shell test lint messages migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser bench-accounts bench-learning-loop load-test clean
+.PHONY: install install-runtime run manage shell test lint messages migrate seed bench-practice bench-outage bench-sessions bench-scoring bench-imports bench-hostile bench-browser bench-accounts bench-learning-loop bench-learner-reads bench-server-modes load-test clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +108,16 @@ bench-accounts: install
 # 100 000 learners, and the week's close for all of them (issue 17).
 bench-learning-loop: install
 	$(BIN)/python bench/learning_loop.py
+
+# Progress, review set, session detail, history and home vs a bare endpoint for learners with 10 / 1 000 / 10 000
+# sessions, and the session save's p50 and saves/s, at 1, 8 and 32 clients (issue 16).
+bench-learner-reads: install
+	$(BIN)/python bench/learner_reads.py
+
+# The same reads and saves under gunicorn sync, gthread 2x4 and 4x4, persistent vs per-request database
+# connections, and uvicorn (ASGI): req/s and p50/p95 per mode (issue 16).
+bench-server-modes: install
+	$(BIN)/python bench/server_modes.py
 
 load-test: install
 	bash bench/load_test.sh

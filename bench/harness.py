@@ -371,6 +371,370 @@ def longest_run(answers: Sequence[str]) -> int:
     return best
 
 
+# --- Seeding and measuring helpers shared by bench/learning_loop.py, learner_reads.py and server_modes.py ---
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """Prints the label and the seconds the block took (one line of a seeding log)."""
+    started = time.perf_counter()
+    yield
+    print(f"  {label:<64} {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def copy_in(model: Any, objects: Iterator[Any] | Sequence[Any]) -> int:
+    """Insert unsaved instances with one COPY (defaults and auto_now fields as Django would set them; serial ids
+    left to the sequence). Model-level bulk_create takes minutes for these row counts; COPY takes seconds."""
+    from django.db import connection
+    from django.db.models.fields import AutoFieldMixin
+
+    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    count = 0
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, \
+            cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
+            count += 1
+    return count
+
+
+def seed_sessions(learner: "User", speeches: Sequence[Any], *, sessions: int, results_per_session: int, now: Any,
+                  rng: Any, spacing_hours: float = 4) -> int:
+    """`sessions` finished sessions of `results_per_session` results each for `learner` (listen and repeat, 70 %
+    correct, scored), the newest a few minutes before `now` and one every `spacing_hours` before it, with what
+    rewards.services.record_session would have written for each (RewardedSession, the XP ledger), by COPY.
+    `speeches` are Speech instances (id, level, type, text). Returns the XP earned in the current league week.
+    The tables derived from these rows are `rebuild_learner`'s."""
+    from datetime import timedelta
+
+    from community import keys, rules
+    from core.timezones import user_zone
+    from game.models import GameMode, GameResult, GameSession, UserResponse
+    from rewards import rules as reward_rules
+    from rewards.inputs import SessionRewards
+    from rewards.models import RewardedSession, XpEvent
+
+    week = rules.week_start(now, keys.zone())
+    zone = user_zone(learner)  # the days rewards count streaks by
+    rows: dict[str, list[Any]] = {"sessions": [], "results": [], "rewarded": [], "events": []}
+    total_xp = week_xp = 0
+    for n in range(sessions):
+        completed = (now - timedelta(minutes=5) - n * timedelta(hours=spacing_hours)
+                     - timedelta(minutes=rng.randint(0, 60)))
+        chosen = rng.sample(speeches, results_per_session)
+        answers = rng.choices([UserResponse.CORRECT, UserResponse.INCORRECT, UserResponse.SKIPPED],
+                              weights=[7, 2, 1], k=results_per_session)
+        scores = [None if answer == UserResponse.SKIPPED else round(rng.uniform(35, 100), 1) for answer in answers]
+        scored = [score for score in scores if score is not None]
+        correct = answers.count(UserResponse.CORRECT)
+        high_scores = sum(1 for score in scored if score >= reward_rules.HIGH_SCORE)
+        amounts = reward_rules.session_xp(sentences=results_per_session, correct=correct, high_scores=high_scores)
+        xp = sum(amounts.values())
+        total_xp += xp
+        if rules.week_start(completed, keys.zone()) == week:
+            week_xp += xp
+        answer = SessionRewards(xp_awarded=xp, xp_total=total_xp, level=reward_rules.level_for(total_xp)[0],
+                                level_up=False, today_xp=xp, daily_goal=reward_rules.DAILY_GOAL_MIN,
+                                daily_goal_reached=False, streak_days=1, freezes_used=0, freezes_left=0).as_dict()
+        session = GameSession(
+            id=uuid.uuid4(), user=learner, mode=GameMode.LISTEN_AND_REPEAT, level=chosen[0].level,
+            sentence_type=chosen[0].type, selected_tags=[], total_sentences=results_per_session,
+            correct_count=correct, max_streak=longest_run(answers),
+            avg_pronunciation_score=round(statistics.fmean(scored), 1) if scored else None,
+            duration_seconds=240, started_at=completed - timedelta(minutes=4), completed_at=completed,
+            outcome={"rewards": answer, "lesson": None})
+        rows["sessions"].append(session)
+        rows["results"] += [
+            GameResult(session_id=session.id, speech_id=speech.id, sequence_number=i, user_response=response,
+                       pronunciation_score=score, recognized_text=None if score is None else speech.text,
+                       response_time_ms=rng.randint(1500, 9000))
+            for i, (speech, response, score) in enumerate(zip(chosen, answers, scores, strict=True), start=1)]
+        day = completed.astimezone(zone).date()
+        rows["rewarded"].append(RewardedSession(
+            user=learner, session_id=session.id, completed_at=completed, local_day=day, level=session.level,
+            sentences=results_per_session, correct=correct, high_scores=high_scores, rewards=answer))
+        rows["events"] += [XpEvent(user=learner, amount=amount, reason=reason, session_id=session.id, local_day=day)
+                           for reason, amount in amounts.items()]
+    copy_in(GameSession, rows["sessions"])
+    copy_in(GameResult, rows["results"])
+    copy_in(RewardedSession, rows["rewarded"])
+    copy_in(XpEvent, rows["events"])
+    return week_xp
+
+
+def rebuild_learner(learner: "User", *, now: Any, week_xp: int) -> dict[str, int]:
+    """Every table derived from a history `seed_sessions` wrote, made to agree with it by the project's own
+    services: reward stats (and the achievements they reach, awarded as record_session would have, with their XP
+    in the ledger), progress totals, per-tag counts, FSRS review cards, and this league week's XP (a seat in a
+    league, as the first save of the week takes). Needs the achievements catalogue seeded. Returns row counts."""
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from community.services import add_weekly_xp
+    from game.services.aggregates import rebuild_learner_aggregates
+    from game.services.review import rebuild_review_cards
+    from game.services.tag_stats import rebuild_tag_stats
+    from rewards import rules as reward_rules
+    from rewards.models import Achievement, AchievementAward, XpEvent
+    from rewards.services import rebuild_stats
+
+    counters = rebuild_stats(user=learner).counters
+    reached = [achievement for achievement in Achievement.objects.filter(is_active=True)
+               if reward_rules.achievement_value(kind=achievement.kind, level=achievement.level,
+                                                 counters=counters) >= achievement.threshold]
+    AchievementAward.objects.bulk_create([  # all seen but the last two
+        AchievementAward(user=learner, achievement=achievement, awarded_at=now - timedelta(days=len(reached) - n),
+                         seen_at=None if n >= len(reached) - 2 else now)
+        for n, achievement in enumerate(reached)])
+    XpEvent.objects.bulk_create([
+        XpEvent(user=learner, amount=achievement.xp_reward, reason=reward_rules.ACHIEVEMENT, achievement=achievement,
+                local_day=now.date()) for achievement in reached if achievement.xp_reward > 0])
+    rebuild_stats(user=learner)  # the achievements' XP counted
+    rebuild_learner_aggregates(user=learner)
+    sizes = {"achievements": len(reached), "tag_stats": rebuild_tag_stats(user=learner),
+             "review_cards": rebuild_review_cards(user=learner)}
+    with transaction.atomic():
+        add_weekly_xp(user=learner, xp=week_xp, at=now, now=now)
+    return sizes
+
+
+def session_body(speeches: Sequence[Any], rng: Any, *, results: int = 10) -> dict[str, Any]:
+    """A valid POST /api/v1/game/sessions body (tests/game/payloads.py's shape): `results` random speeches of
+    `speeches` (Speech instances), listen and repeat, mixed answers and scores, completed now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    chosen = rng.sample(speeches, results)
+    answers = rng.choices(["correct", "incorrect", "skipped"], weights=[7, 2, 1], k=results)
+    scores = [None if answer == "skipped" else round(rng.uniform(35, 100), 1) for answer in answers]
+    scored = [score for score in scores if score is not None]
+    completed = timezone.now()
+    return {
+        "mode": "listen_and_repeat", "level": chosen[0].level, "sentence_type": chosen[0].type, "selected_tags": [],
+        "total_sentences": results, "correct_count": answers.count("correct"), "max_streak": longest_run(answers),
+        "avg_pronunciation_score": round(statistics.fmean(scored), 1) if scored else None,
+        "duration_seconds": 300, "started_at": (completed - timedelta(minutes=5)).isoformat(),
+        "completed_at": completed.isoformat(),
+        "results": [{"speech_id": str(speech.id), "sequence_number": i, "user_response": answer,
+                     "pronunciation_score": score, "recognized_text": None if score is None else speech.text,
+                     "response_time_ms": rng.randint(1500, 9000)}
+                    for i, (speech, answer, score) in enumerate(zip(chosen, answers, scores, strict=True), start=1)],
+    }
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request a benchmark client sends: method, path, JSON body (None: none), the status it must get, and
+    headers of its own (over the client session's: a save as another learner than the reads, say)."""
+
+    method: str
+    path: str
+    json: Any = None
+    expect: int = 200
+    headers: dict[str, str] | None = None
+
+
+# A target: the same Call every time, or a function of the client's index that makes each request's Call (a fresh
+# body, a random session).
+Target = Call | Callable[[int], Call]
+
+
+def _send(session: Any, base_url: str, target: Target, client: int) -> float:
+    """Seconds one request took; any other status than the Call's ends the run (SystemExit)."""
+    call = target(client) if callable(target) else target
+    started = time.perf_counter()
+    response = session.request(call.method, base_url + call.path, json=call.json, headers=call.headers, timeout=60)
+    elapsed = time.perf_counter() - started
+    if response.status_code != call.expect:
+        raise SystemExit(f"{call.method.upper()} {call.path} answered {response.status_code}: "
+                         f"{response.content[:300]!r}")
+    return elapsed
+
+
+def _client_sessions(headers: dict[str, str] | Sequence[dict[str, str]], clients: int) -> list[Any]:
+    import requests
+
+    per_client = [headers] * clients if isinstance(headers, dict) else list(headers)
+    if len(per_client) < clients:
+        raise ValueError(f"{len(per_client)} header sets for {clients} clients")
+    sessions = [requests.Session() for _ in range(clients)]
+    for session, own in zip(sessions, per_client, strict=False):
+        session.headers.update(own)
+    return sessions
+
+
+def _fresh_connections(sessions: list[Any]) -> None:
+    """Drops the sessions' kept-alive connections before clients are released again. Between rounds (or bursts)
+    a client that finished early sits idle while the slowest finish; past gunicorn's keep-alive (2 s) the server
+    closes the connection, and if it does so just as the client reuses it the request dies with "connection
+    reset by peer" (the keep-alive race every HTTP client has). A new loopback connection costs a fraction of a
+    millisecond, once per client per round."""
+    for session in sessions:
+        session.close()  # empties its connection pools; the session opens new connections when next used
+
+
+def _run_clients(count: int, work: Callable[[int, threading.Event], None]) -> float:
+    """work(index, failed) in `count` threads released together; seconds until the last finished. The first
+    exception (SystemExit too) sets `failed`, so the others stop early, and is raised here."""
+    failed = threading.Event()
+    errors: list[BaseException] = []
+    gate = threading.Barrier(count + 1)
+
+    def run(index: int) -> None:
+        try:
+            gate.wait()
+            work(index, failed)
+        except BaseException as error:  # SystemExit too: in a thread it would vanish silently
+            failed.set()
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    gate.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return elapsed
+
+
+def interleaved_requests(base_url: str, targets: dict[str, Target], headers: dict[str, str] | Sequence[dict[str, str]],
+                         *, rounds: int, requests_per_round: int, clients: int = 1) -> dict[str, Percentiles]:
+    """`interleaved` for any method: each target is a `Call` (method, path, JSON body, expected status) or a
+    function of the client's index making one per request; `headers` is one dict for every client or one per
+    client (each client a different learner). Otherwise the same: `clients` threads, each with its own session,
+    send `requests_per_round` sweeps of one request per target, starting at different targets; per target the
+    median over the rounds of each round's p50 and p95 (ms). A status other than the Call's ends the run."""
+    names = list(targets)
+    sessions = _client_sessions(headers, clients)
+    per_round: dict[str, list[Latency]] = {name: [] for name in names}
+    try:
+        for _ in range(rounds):
+            for name, seconds in _requests_round(base_url, targets, sessions, requests_per_round).items():
+                per_round[name].append(latency(seconds))
+    finally:
+        for session in sessions:
+            session.close()
+    return {name: Percentiles(p50=statistics.median(figures.p50 for figures in series),
+                              p95=statistics.median(figures.p95 for figures in series))
+            for name, series in per_round.items()}
+
+
+def _requests_round(base_url: str, targets: dict[str, Target], sessions: list[Any],
+                    sweeps: int) -> dict[str, list[float]]:
+    """One round of `interleaved_requests`: one thread per session; the seconds of every request."""
+    names = list(targets)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    lock = threading.Lock()
+
+    def client(index: int, failed: threading.Event) -> None:
+        order = names[index % len(names):] + names[:index % len(names)]
+        mine: dict[str, list[float]] = {name: [] for name in names}
+        try:
+            for _ in range(sweeps):
+                for name in order:
+                    if failed.is_set():
+                        return
+                    mine[name].append(_send(sessions[index], base_url, targets[name], index))
+        finally:
+            with lock:
+                for name, values in mine.items():
+                    samples[name].extend(values)
+
+    _fresh_connections(sessions)
+    _run_clients(len(sessions), client)
+    return samples
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """A target's requests per second with `clients` sending only it, and its p50/p95 (ms) meanwhile; each the
+    median over the rounds."""
+
+    rps: float
+    p50: float
+    p95: float
+
+
+def bursts(base_url: str, targets: dict[str, Target], headers: dict[str, str] | Sequence[dict[str, str]], *,
+           rounds: int, requests_per_client: int, clients: int) -> dict[str, Throughput]:
+    """Throughput, target by target: in a burst every one of `clients` threads (each with its own session, kept
+    across bursts) sends `requests_per_client` requests of one target back to back; its req/s is all those
+    requests over the seconds from the release to the last answer. A round is one burst per target, the order
+    rotated every round so that no target always follows the same one; per target the medians over the rounds
+    of req/s, p50 and p95. A status other than the Call's ends the run."""
+    names = list(targets)
+    sessions = _client_sessions(headers, clients)
+    per_round: dict[str, list[tuple[float, Latency]]] = {name: [] for name in names}
+    try:
+        for number in range(rounds):
+            for name in names[number % len(names):] + names[:number % len(names)]:
+                per_round[name].append(_burst(base_url, targets[name], sessions, requests_per_client))
+    finally:
+        for session in sessions:
+            session.close()
+    return {name: Throughput(rps=statistics.median(rps for rps, _ in series),
+                             p50=statistics.median(figures.p50 for _, figures in series),
+                             p95=statistics.median(figures.p95 for _, figures in series))
+            for name, series in per_round.items()}
+
+
+def _burst(base_url: str, target: Target, sessions: list[Any], count: int) -> tuple[float, Latency]:
+    """One burst of `bursts`: every session sends `count` requests of `target`; req/s and the latencies."""
+    samples: list[list[float]] = [[] for _ in sessions]
+
+    def client(index: int, failed: threading.Event) -> None:
+        for _ in range(count):
+            if failed.is_set():
+                return
+            samples[index].append(_send(sessions[index], base_url, target, index))
+
+    _fresh_connections(sessions)
+    elapsed = _run_clients(len(sessions), client)
+    seconds = [value for own in samples for value in own]
+    return len(seconds) / elapsed, latency(seconds)
+
+
+@contextmanager
+def server(*argv: str, env: dict[str, str] | None = None, label: str | None = None) -> Iterator[str]:
+    """Any HTTP server of the app (uvicorn, gunicorn with other flags, ...) on a free local port; yields its base
+    URL once GET /health answers 2xx. Every "{port}" in `argv` becomes the port; a bare program name is looked
+    up beside this Python first (the virtualenv's bin). It runs in the repository root with this environment
+    plus `env`, in its own process group (stopping it stops its workers too)."""
+    port = free_port()
+    program = Path(sys.executable).parent / argv[0]
+    command = [str(program) if program.exists() else argv[0], *(arg.replace("{port}", str(port)) for arg in argv[1:])]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    name = label or argv[0]
+    try:
+        for _ in range(150):
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=5):  # raises unless 2xx
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{name} did not start")
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
 if __name__ == "__main__":
     match sys.argv[1:]:
         case ["recreate-database", url]:

@@ -37,11 +37,10 @@ import statistics
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import harness
+from harness import copy_in, step
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench_loop")
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "100000"))
@@ -70,8 +69,7 @@ harness.start_django(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, DJANGO_SETT
 
 # Below: modules that need Django set up.
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.db import connection, models  # noqa: E402
-from django.db.models.fields import AutoFieldMixin  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -91,28 +89,6 @@ from rewards.services import rebuild_stats  # noqa: E402
 
 # The invite-code alphabet of community.services.profiles: a learner's number written in it is a unique code.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-@contextmanager
-def step(label: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    print(f"  {label:<64} {time.perf_counter() - started:6.1f} s", flush=True)
-
-
-def copy_in(model: type[models.Model], objects: Iterable[models.Model]) -> int:
-    """Insert unsaved instances with one COPY (defaults and auto_now fields as Django would set them; serial ids
-    left to the sequence). Model-level bulk_create takes minutes for these row counts; COPY takes seconds."""
-    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoFieldMixin)]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    count = 0
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor, \
-            cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for obj in objects:
-            copy.write_row([field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields])
-            count += 1
-    return count
 
 
 def invite_code(number: int) -> str:

@@ -164,7 +164,8 @@ def save_session(*, user: User, session: SessionInput, idempotency_key: str | No
     Failed requests are not remembered: the same body fails the same way again.
     """
     key = validate_idempotency_key(idempotency_key)
-    fingerprint = request_fingerprint(session)
+    # Only a keyed save is ever compared with another: without a key there is nothing to fingerprint.
+    fingerprint = request_fingerprint(session) if key else ""
     if key:
         submission = _live_submission(user=user, key=key)
         if submission is not None:
