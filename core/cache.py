@@ -254,8 +254,9 @@ def learner_generation_name(user_id: Any) -> str:
 
 
 def bump_generation(name: str) -> None:
-    """Make everything cached under the current generation of `name` unreachable, once the caller's
-    transaction commits (at once outside one). A bump lost to an outage leaves entries to their own expiry."""
+    """Make everything cached under the current generation of `name` unreachable: now, so the writer's own
+    transaction reads afresh, and again once it commits, so nothing a concurrent reader cached from the
+    uncommitted state in between survives. A bump lost to an outage leaves entries to their own expiry."""
     from django.db import transaction
 
     def bump() -> None:
@@ -268,4 +269,22 @@ def bump_generation(name: str) -> None:
         except CacheUnavailable:
             pass
 
-    transaction.on_commit(bump)
+    bump()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(bump)
+
+
+def read_through(name: str, parts: tuple[Any, ...], generations: tuple[int | None, ...], compute: Callable[[], Any],
+                 *, timeout: float) -> Any:
+    """`compute()`, cached under `name`, `parts` and the current `generations` of what it depends on.
+
+    While any generation is unknown (the cache is away) nothing cached can be trusted: computed afresh.
+    """
+    if any(value is None for value in generations):
+        return compute()
+    key = ":".join(str(part) for part in (name, *parts, *generations))
+    value = get_quietly(key)
+    if value is None:
+        value = compute()
+        set_quietly(key, value, timeout)
+    return value

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from community import selectors as community_selectors
-from core.cache import generation, get_quietly, learner_generation_name, set_quietly
+from core.cache import generation, learner_generation_name, read_through
 from courses import selectors as courses_selectors
 from game.models import LearnerTagStats
 from game.rules.progress import accuracy, weakest_tags
@@ -47,15 +47,9 @@ def _own_parts(user: User, now: datetime) -> dict[str, Any]:
 
 
 def _cached_own_parts(user: User, now: datetime, zone) -> dict[str, Any]:
-    mine, courses = generation(learner_generation_name(user.pk)), courses_selectors.catalogue_generation()
-    if mine is None or courses is None:
-        return _own_parts(user, now)  # the cache is away: nothing cached can be trusted
-    key = f"home:{user.pk}:{zone.key}:{now.astimezone(zone).date().isoformat()}:{mine}:{courses}"
-    parts = get_quietly(key)
-    if parts is None:
-        parts = _own_parts(user, now)
-        set_quietly(key, parts, HOME_CACHE_SECONDS)
-    return parts
+    return read_through("home", (user.pk, zone.key, now.astimezone(zone).date().isoformat()),
+                        (generation(learner_generation_name(user.pk)), courses_selectors.catalogue_generation()),
+                        lambda: _own_parts(user, now), timeout=HOME_CACHE_SECONDS)
 
 
 def home_screen(*, user: User, now: datetime | None = None) -> dict[str, Any]:

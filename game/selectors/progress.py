@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F
 from django.utils import timezone
 
+from content.cache import content_generation
 from content.models import Level
+from core.cache import generation, learner_generation_name, read_through
 from game import rules
 from game.models import LearnerProgress, LearnerSpeechStats, LearnerTagStats, LearnerWeekScore
 from game.rules.progress import accuracy, recommendations, weakest_tags, week_starts, xp_totals
@@ -56,11 +58,23 @@ def _by_tag(user: User) -> list[dict[str, Any]]:
             for row in rows]
 
 
+# Cached per learner under what it depends on (their writes, the catalogue, their day): a bound on staleness
+# after a generation bump lost to a cache outage.
+PROGRESS_CACHE_SECONDS = 300
+
+
 def learner_progress(*, user: User, now: datetime | None = None) -> dict[str, Any]:
-    """Totals, accuracy, weekly pronunciation, streaks, XP and insights, from the running totals only."""
+    """Totals, accuracy, weekly pronunciation, streaks, XP and insights, from the running totals only; cached
+    until the learner writes, the catalogue changes (the struggling list names sentences) or their day turns."""
     now = now or timezone.now()
     zone = user_zone(user)
     today = now.astimezone(zone).date()
+    return read_through("progress", (user.pk, zone.key, today.isoformat()),
+                        (generation(learner_generation_name(user.pk)), content_generation()),
+                        lambda: _progress(user, zone, today), timeout=PROGRESS_CACHE_SECONDS)
+
+
+def _progress(user: User, zone, today) -> dict[str, Any]:
     totals = LearnerProgress.objects.filter(user=user).first() or LearnerProgress(user=user)
     by_level = [{"level": level, **accuracy(counts[0], counts[1])}
                 for level, counts in sorted(totals.by_level.items())]

@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from content.services.speeches import archive_speeches
 from courses import services as courses_services
 from courses.models import Lesson
 from tests.community.helpers import client_of
@@ -77,3 +78,17 @@ def test_an_editor_change_to_the_courses_shows_in_the_next_lesson_at_once(user):
     lesson.title = "Saying hello, again"
     lesson.save()  # as the admin's form does
     assert client.get(HOME).json()["next_lesson"]["lesson_title"] == "Saying hello, again"
+
+
+def test_progress_is_cached_until_the_learner_saves_or_the_catalogue_changes(user):
+    speeches = SpeechFactory.create_batch(3)
+    client = client_of(user)
+    assert client.get("/api/v1/users/me/progress").json()["sessions"] == 0
+    body = session_body(speeches, ["incorrect"] * 3)
+    assert client.post("/api/v1/game/sessions", body, format="json").status_code == 201
+    progress = client.get("/api/v1/users/me/progress").json()
+    assert progress["sessions"] == 1 and len(progress["struggling_sentences"]) == 3
+
+    archive_speeches(actor=None, speech_ids=[speeches[0].id])
+    struggling = client.get("/api/v1/users/me/progress").json()["struggling_sentences"]
+    assert str(speeches[0].id) not in {row["speech"]["id"] for row in struggling} and len(struggling) == 2

@@ -127,6 +127,7 @@ def test_home_costs_the_same_queries_whatever_the_history(auth_client, user, dja
     for day in range(8):
         with time_machine.travel(datetime(2026, 11, 2 + day, 9, tzinfo=ZoneInfo("UTC")), tick=False):
             assert save(client_of(user), session_body(speeches)).status_code == 201
+    auth_client.get(HOME)  # the saves made the cached parts stale: read them once more
     with django_assert_max_num_queries(12) as many:
         assert auth_client.get(HOME).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
