@@ -107,33 +107,53 @@ TEMPLATES = [
 SERVES_WEB_REQUESTS = env.bool("SERVES_WEB_REQUESTS", default=False)
 # Seconds a web request's statement may run (PostgreSQL); 0 turns the bound off.
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default serves the dev server and the job worker at once: WAL lets reads go on
-    # while an import writes, and a write waits up to 20 s for the other process's instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, init_command="PRAGMA journal_mode=WAL;")
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    # Reuse connections across requests; health checks drop ones the server closed.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    _DB_OPTIONS = DATABASES["default"].setdefault("OPTIONS", {})
-    _DB_OPTIONS["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    # A peer that vanished (host down, network cut) is noticed in seconds, even on an idle connection.
-    _DB_OPTIONS.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
-                       tcp_user_timeout=10_000)
-    if SERVES_WEB_REQUESTS and DATABASE_STATEMENT_TIMEOUT:
-        # Web requests only: commands and workers run migrations, the seed and imports, whose
-        # statements (an index on a million rows, VACUUM) may rightly take minutes.
-        _DB_OPTIONS["options"] = f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)}"
-        # A frozen server never enforces its own timeout: the client gives up a little later.
-        _DB_OPTIONS["client_timeout"] = DATABASE_STATEMENT_TIMEOUT + 2
 # django-prometheus' subclasses of the same backends time every query for /metrics (ours adds the
 # client-side deadline to PostgreSQL's).
 _METERED_DB_ENGINES = {
     "django.db.backends.postgresql": "core.db.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
-DATABASES["default"]["ENGINE"] = _METERED_DB_ENGINES.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+
+
+def _database(url: str) -> dict:
+    """One DATABASES entry from its URL; the primary and the replica get the same bounds and backend."""
+    database = env.db_url_config(url)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded default serves the dev server and the job worker at once: WAL lets reads go on
+        # while an import writes, and a write waits up to 20 s for the other process's instead of failing.
+        database.setdefault("OPTIONS", {}).update(timeout=20, init_command="PRAGMA journal_mode=WAL;")
+    else:
+        # Reuse connections across requests; health checks drop ones the server closed.
+        database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+        options = database.setdefault("OPTIONS", {})
+        options["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        # A peer that vanished (host down, network cut) is noticed in seconds, even on an idle connection.
+        options.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3,
+                       tcp_user_timeout=10_000)
+        if SERVES_WEB_REQUESTS and DATABASE_STATEMENT_TIMEOUT:
+            # Web requests only: commands and workers run migrations, the seed and imports, whose
+            # statements (an index on a million rows, VACUUM) may rightly take minutes.
+            options["options"] = f"-c statement_timeout={int(DATABASE_STATEMENT_TIMEOUT * 1000)}"
+            # A frozen server never enforces its own timeout: the client gives up a little later.
+            options["client_timeout"] = DATABASE_STATEMENT_TIMEOUT + 2
+    database["ENGINE"] = _METERED_DB_ENGINES.get(database["ENGINE"], database["ENGINE"])
+    return database
+
+
+DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# A PostgreSQL streaming replica for the views marked `read_replica` (history, session detail; what is
+# cached is filled from the primary); empty: every read goes to the primary. core/db/router.py decides.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# Seconds after a learner's write during which their reads stay on the primary (read-your-writes):
+# longer than the replica's usual lag. Remembered in the shared cache, so every process honours it.
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=5)
+# After a failed connection to the replica, seconds each process reads from the primary before trying it again.
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=5.0)
+if DATABASE_REPLICA_URL:
+    # Tests run on the primary's test database: the alias mirrors it instead of needing a second one.
+    DATABASES["replica"] = {**_database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["core.db.router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also rate-limit and lockout counters, and the practice-set sampling cache) ----
@@ -386,6 +406,16 @@ TAG_LIST_CACHE_SECONDS = env.int("TAG_LIST_CACHE_SECONDS", default=3600)
 PRACTICE_SET_CACHE_SECONDS = env.int("PRACTICE_SET_CACHE_SECONDS", default=300)
 # Bytes of those id lists each process also keeps in memory (LRU; 0 turns it off).
 PRACTICE_SET_LOCAL_CACHE_BYTES = env.int("PRACTICE_SET_LOCAL_CACHE_BYTES", default=32 * 1024 * 1024)
+# How long a speech's practice-set item (text, level, type, tags, audio key; never the signed URL) is
+# reused; any content change invalidates every item at once.
+PRACTICE_SET_ITEM_CACHE_SECONDS = env.int("PRACTICE_SET_ITEM_CACHE_SECONDS", default=600)
+# Bytes of those items each process also keeps in memory (LRU; 0 turns it off).
+PRACTICE_SET_LOCAL_ITEM_BYTES = env.int("PRACTICE_SET_LOCAL_ITEM_BYTES", default=16 * 1024 * 1024)
+# After a change, one request builds a filter's id list; the others wait up to this many seconds for it,
+# then build it themselves.
+PRACTICE_SET_BUILD_WAIT_SECONDS = env.float("PRACTICE_SET_BUILD_WAIT_SECONDS", default=2.0)
+# A filter with at most this many matches gets all its items cached when its id list is built.
+PRACTICE_SET_PRELOAD_MAX = env.int("PRACTICE_SET_PRELOAD_MAX", default=200)
 # Accounts `manage.py seed` creates (demo data). No password defaults outside DEBUG.
 SEED_STAFF_EMAIL = env.str("SEED_STAFF_EMAIL", default="editor@example.com")
 SEED_STAFF_PASSWORD = env.str("SEED_STAFF_PASSWORD", default="editor-demo-pass-1" if DEBUG else "")

@@ -87,11 +87,12 @@ class PracticeSetApi(APIView):
     def post(self, request):
         query = PracticeSetRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
-        speeches = selectors.practice_set(
+        items = selectors.practice_set(
             level=query.validated_data["level"], type=query.validated_data["type"],
             tag_ids=query.validated_data["tags"], limit=query.validated_data["limit"],
+            serialize=SpeechItemSerializer.unsigned_items,
         )
-        return Response({"speeches": SpeechItemSerializer(speeches, many=True, context={"request": request}).data})
+        return Response({"speeches": [SpeechItemSerializer.signed(item, request=request) for item in items]})
 
 
 # --- editor API ----------------------------------------------------------------------------

@@ -1,21 +1,31 @@
 """Cache keys of the content app and the "generation" that invalidates them all at once.
 
-Every cached content read (practice-set id lists) has the current content generation in
-its key. A change to speeches or tags bumps the generation, so every old entry is simply
-never read again and expires on its own; nothing has to enumerate keys to delete them.
+Every cached content read (practice-set id lists, practice-set items) has the current content
+generation in its key. A change to speeches or tags bumps the generation, so every old entry
+is simply never read again and expires on its own; nothing has to enumerate keys to delete them.
+
+Practice-set id lists are packed ids, 16 bytes each. In Redis a request never fetches a long
+list whole: `cached_id_list` answers a `StoredIds` that reads only the sampled ids, by
+GETRANGE on the stored value (one pipelined round trip), knowing the list's length and where
+the ids start from a small key beside it. Short lists, and lists this process built itself,
+are kept in the process (`local_practice_ids`). Other cache backends (local memory, files:
+one machine) hand out whole lists.
 """
 
 import hashlib
+import pickle
+import struct
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
-from core.cache import CacheUnavailable
+from core.cache import CacheUnavailable, ResilientRedisCache, get_quietly
 
 GENERATION_KEY = "content:generation"
 PUBLIC_TAGS_KEY = "content:tags:public"
@@ -60,6 +70,20 @@ def practice_ids_key(*, level: str, type: str, tag_ids: Iterable[uuid.UUID | str
     return f"speeches:{level}:{type}:{tag_ids_hash(tag_ids)}:g{generation}"
 
 
+def _id_list_meta_key(key: str) -> str:
+    """Beside a list stored in Redis: its length and the offset of its first id in the stored value."""
+    return f"{key}:n"
+
+
+def _id_list_build_key(key: str) -> str:
+    return f"{key}:build"
+
+
+def speech_item_key(speech_id: uuid.UUID, generation: int) -> str:
+    """A speech as practice sets serve it (without its signed URL), under the content generation."""
+    return f"speech:item:{speech_id.hex}:g{generation}"
+
+
 class LocalBlobCache:
     """A per-process LRU of recently used practice-set id lists, bounded in bytes.
 
@@ -98,9 +122,201 @@ class LocalBlobCache:
             while self._size > self.max_bytes:
                 self._drop(next(iter(self._items)))
 
+    def drop(self, key: str) -> None:
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+
     def _drop(self, key: str) -> None:
         _, value = self._items.pop(key)
         self._size -= len(value)
 
 
 local_practice_ids = LocalBlobCache(max_bytes=settings.PRACTICE_SET_LOCAL_CACHE_BYTES)
+# The practice-set items this process served lately, pickled (a few hundred bytes each), under the same keys
+# as in the shared cache: the generation in each key, read on every request, makes a change seen at once.
+local_practice_items = LocalBlobCache(max_bytes=settings.PRACTICE_SET_LOCAL_ITEM_BYTES)
+# (length, offset) of the long lists this process reads from Redis by slices, 16 bytes each: ~16k lists.
+_local_id_list_meta = LocalBlobCache(max_bytes=256 * 1024)
+_META = struct.Struct("<qq")
+
+_UUID_BYTES = 16
+# A list up to this size is fetched whole and kept in this process: one round trip, like its slices,
+# and none at all the next time. Longer lists (tens of thousands of ids at a million speeches) only
+# ever travel as the few slices a request samples.
+WHOLE_LIST_MAX_BYTES = 64 * 1024
+
+
+# --- practice-set id lists -----------------------------------------------------------------
+
+class PackedIds:
+    """An id list in this process's memory."""
+
+    def __init__(self, packed: bytes):
+        self.packed = packed
+        self.count = len(packed) // _UUID_BYTES
+
+    def at(self, positions: Sequence[int]) -> list[uuid.UUID]:
+        packed = self.packed
+        return [uuid.UUID(bytes=packed[p * _UUID_BYTES:(p + 1) * _UUID_BYTES]) for p in positions]
+
+
+class StoredIds:
+    """An id list in Redis, of which only the ids at the asked positions are read."""
+
+    def __init__(self, key: str, count: int, offset: int):
+        self.key, self.count, self.offset = key, count, offset
+
+    def at(self, positions: Sequence[int]) -> list[uuid.UUID] | None:
+        """The ids at `positions` (one round trip, 16 bytes each), or None once the list is gone from Redis."""
+        if not positions:
+            return []
+        starts = [self.offset + p * _UUID_BYTES for p in positions]
+
+        def read(backend: ResilientRedisCache) -> list[bytes]:
+            name = backend.client.make_key(self.key)
+            pipeline = backend.client.get_client(write=False).pipeline(transaction=False)
+            for start in starts:
+                pipeline.getrange(name, start, start + _UUID_BYTES - 1)
+            return pipeline.execute()
+
+        try:
+            slices = _redis_call(read)
+        except CacheUnavailable:
+            slices = None
+        if slices is None or any(len(piece) != _UUID_BYTES for piece in slices):
+            _local_id_list_meta.drop(self.key)  # expired or evicted: built again
+            return None
+        return [uuid.UUID(bytes=piece) for piece in slices]
+
+
+def _redis() -> ResilientRedisCache | None:
+    backend = caches["default"]
+    return backend if isinstance(backend, ResilientRedisCache) else None
+
+
+def _redis_call(operation: Callable[[ResilientRedisCache], Any]) -> Any:
+    """`operation(backend)` with raw Redis commands, behind the cache's circuit breaker (CacheUnavailable)."""
+    return _redis()._guarded(operation)
+
+
+def cached_id_list(key: str) -> PackedIds | StoredIds | None:
+    """The id list stored under `key`, or None when it is not cached (or the cache is unavailable)."""
+    packed = local_practice_ids.get(key)
+    if packed is not None:
+        return PackedIds(packed)
+    backend = _redis()
+    if backend is not None:
+        meta = _local_id_list_meta.get(key)
+        if meta is None:
+            try:
+                meta = _redis_call(lambda self: self.client.get_client(write=False).get(
+                    self.client.make_key(_id_list_meta_key(key))))
+            except CacheUnavailable:
+                return None
+            if meta is None:
+                return None
+        count, offset = _META.unpack(meta)
+        if offset >= 0 and count * _UUID_BYTES > WHOLE_LIST_MAX_BYTES:
+            _local_id_list_meta.set(key, meta, settings.PRACTICE_SET_CACHE_SECONDS)
+            return StoredIds(key, count, offset)
+    packed = get_quietly(key)
+    if packed is None:
+        return None
+    local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+    return PackedIds(packed)
+
+
+def store_id_list(key: str, packed: bytes, timeout: float) -> None:
+    """Share a list built here (quietly: without the cache the next request builds it again).
+
+    In Redis the value under `key` is exactly what the cache would store for `packed` (so
+    `cache.get(key)` reads it whole); the small key beside it says where in that value the
+    ids start, for GETRANGE. Both are written in one pipeline, the list first.
+    """
+    backend = _redis()
+    if backend is None:
+        try:
+            cache.set(key, packed, timeout)
+        except CacheUnavailable:
+            pass
+        return
+    encoded = backend.client.encode(packed, allow_int=False)
+    # The serializer wraps the bytes in a short header and trailer; a compressing cache would hide them (-1:
+    # read whole).
+    offset = encoded.rfind(packed) if packed else 0
+    meta = _META.pack(len(packed) // _UUID_BYTES, offset)
+    milliseconds = max(int(timeout * 1000), 1)
+
+    def write(self: ResilientRedisCache) -> None:
+        pipeline = self.client.get_client(write=True).pipeline(transaction=False)
+        pipeline.set(self.client.make_key(key), encoded, px=milliseconds)
+        # Never outlives the list it describes (a reader also copes if it does).
+        pipeline.set(self.client.make_key(_id_list_meta_key(key)), meta, px=max(milliseconds - 1000, 1))
+        pipeline.execute()
+
+    try:
+        _redis_call(write)
+    except CacheUnavailable:
+        pass
+
+
+def claim_id_list_build(key: str, seconds: float) -> bool:
+    """True for the one request that should build the list now; the others wait for it a little.
+
+    Also True while the cache is unavailable: nobody could tell anyone that the list is built.
+    The claim lapses by itself after `seconds`, should its holder die.
+    """
+    try:
+        return bool(cache.add(_id_list_build_key(key), 1, timeout=seconds))
+    except CacheUnavailable:
+        return True
+
+
+def release_id_list_build(key: str) -> None:
+    try:
+        cache.delete(_id_list_build_key(key))
+    except CacheUnavailable:
+        pass
+
+
+# --- practice-set items --------------------------------------------------------------------
+
+def cached_items(speech_ids: Sequence[uuid.UUID], generation: int) -> dict[uuid.UUID, dict]:
+    """The cached items among `speech_ids`: this process's first, then the shared cache's (one round trip);
+    only this process's while the shared cache is unavailable."""
+    keys = {speech_item_key(speech_id, generation): speech_id for speech_id in speech_ids}
+    items, wanted = {}, []
+    for key, speech_id in keys.items():
+        pickled = local_practice_items.get(key)
+        if pickled is None:
+            wanted.append(key)
+        else:
+            items[speech_id] = pickle.loads(pickled)
+    if wanted:
+        try:
+            found = cache.get_many(wanted)
+        except CacheUnavailable:
+            found = {}
+        for key, item in found.items():
+            items[keys[key]] = item
+        _keep_items_here(found)
+    return items
+
+
+def remember_items(items: Mapping[uuid.UUID, dict], generation: int, timeout: float) -> None:
+    if not items:
+        return
+    keyed = {speech_item_key(speech_id, generation): item for speech_id, item in items.items()}
+    _keep_items_here(keyed)
+    try:
+        cache.set_many(keyed, timeout)
+    except CacheUnavailable:
+        pass
+
+
+def _keep_items_here(keyed: Mapping[str, dict]) -> None:
+    # Pickled: the byte budget counts real bytes, and a reader gets its own copy to sign.
+    for key, item in keyed.items():
+        local_practice_items.set(key, pickle.dumps(item, pickle.HIGHEST_PROTOCOL),
+                                 settings.PRACTICE_SET_ITEM_CACHE_SECONDS)

@@ -1,22 +1,35 @@
 """Reads of the content app: the public tag list, practice sets, the editor lists and tag lookups."""
 
 import random
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 
-from content.cache import PUBLIC_TAGS_KEY, content_generation, local_practice_ids, practice_ids_key
+from content.cache import (
+    PUBLIC_TAGS_KEY,
+    PackedIds,
+    StoredIds,
+    cached_id_list,
+    cached_items,
+    claim_id_list_build,
+    content_generation,
+    local_practice_ids,
+    practice_ids_key,
+    release_id_list_build,
+    remember_items,
+    store_id_list,
+)
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, SpeechTag, Tag
 from content.rules import normalise_tag_name, tag_name_key
 from core.cache import get_quietly, set_quietly
 
-_UUID_BYTES = 16
 OFFLINE_IDS_SECONDS = 30
 
 
@@ -38,10 +51,12 @@ def _matching_speech_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID])
     """Ids of the active speeches of this level and type having any of the tags, packed 16 bytes each.
 
     Packed bytes rather than a list of UUIDs: for tens of thousands of matches this is a
-    fraction of the size in the cache and costs nothing to unpickle.
+    fraction of the size in the cache and costs nothing to unpickle. Read from the primary
+    (see `_speech_rows`).
     """
     has_any_tag = Exists(SpeechTag.objects.filter(speech_id=OuterRef("pk"), tag_id__in=tag_ids))
-    ids = Speech.objects.active().filter(has_any_tag, level=level, type=type).order_by().values_list("id", flat=True)
+    ids = (Speech.objects.db_manager(DEFAULT_DB_ALIAS).active().filter(has_any_tag, level=level, type=type)
+           .order_by().values_list("id", flat=True))
     if connection.vendor == "postgresql":
         # PostgreSQL packs the ids itself and sends one value: no row or UUID object per match.
         sql, params = ids.query.sql_with_params()
@@ -52,45 +67,171 @@ def _matching_speech_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID])
     return b"".join(speech_id.bytes for speech_id in ids)
 
 
-def _practice_ids(*, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> bytes:
+SerializeItems = Callable[[list[dict]], list[dict]]
+
+
+# {generation: {tag id: (place in the tags' order by name, name)}} of the latest generations seen here.
+_tag_lists: dict[int, dict[uuid.UUID, tuple[int, str]]] = {}
+_TAG_LISTS_KEPT = 4
+
+
+def _tags_by_id(generation: int | None, *, reload: bool = False) -> dict[uuid.UUID, tuple[int, str]]:
+    """Every tag with its name and its place by name (the database's collation, as the API has always
+    sorted a speech's tags): per content generation, so in this process a tag change is seen at once."""
+    tags = None if reload or generation is None else _tag_lists.get(generation)
+    if tags is None:
+        tags = {tag_id: (place, name) for place, (tag_id, name) in enumerate(
+            Tag.objects.db_manager(DEFAULT_DB_ALIAS).order_by("name").values_list("id", "name"))}
+        if generation is not None:
+            for old in sorted(_tag_lists)[:-(_TAG_LISTS_KEPT - 1)]:
+                _tag_lists.pop(old, None)
+            _tag_lists[generation] = tags
+    return tags
+
+
+def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None) -> list[dict]:
+    """The active ones of `speech_ids` as plain rows: id, audio (the storage key), text, level, type and tags
+    ([{id, name}] by name).
+
+    From the primary, like the id lists: what is read here is cached under the current content
+    generation, and a replica that has not replayed the latest change yet must not put its older
+    rows there (a speech archived a moment ago would then be served for minutes).
+    """
+    if not speech_ids:
+        return []
+    if connection.vendor == "postgresql":
+        # One query, no model instances; the tag ids come with their speech (an index-only scan),
+        # their names from the tag list of this generation.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.id, s.audio, s.text, s.level, s.type, "
+                f"ARRAY(SELECT st.tag_id FROM {SpeechTag._meta.db_table} st WHERE st.speech_id = s.id) "
+                f"FROM {Speech._meta.db_table} s WHERE s.id = ANY(%s) AND s.archived_at IS NULL", [list(speech_ids)])
+            found = cursor.fetchall()
+    else:
+        found = [(*row, []) for row in Speech.objects.db_manager(DEFAULT_DB_ALIAS).active().filter(id__in=speech_ids)
+                 .order_by().values_list("id", "audio", "text", "level", "type")]
+        links = {row[0]: row[5] for row in found}
+        for speech_id, tag_id in (SpeechTag.objects.db_manager(DEFAULT_DB_ALIAS).filter(speech_id__in=links)
+                                  .values_list("speech_id", "tag_id")):
+            links[speech_id].append(tag_id)
+    tags = _tags_by_id(generation)
+    if any(tag_id not in tags for *_, tag_ids in found for tag_id in tag_ids):
+        tags = _tags_by_id(generation, reload=True)  # a tag newer than this process's list
+    return [{"id": speech_id, "audio": audio, "text": text, "level": level, "type": type_,
+             "tags": [{"id": tag_id, "name": tags[tag_id][1]}
+                      for tag_id in sorted((t for t in tag_ids if t in tags), key=lambda t: tags[t][0])]}
+            for speech_id, audio, text, level, type_, tag_ids in found]
+
+
+def _load_items(speech_ids: Sequence[uuid.UUID], generation: int | None,
+                serialize: SerializeItems) -> dict[uuid.UUID, dict]:
+    """The items of those of `speech_ids` still active, by id."""
+    rows = _speech_rows(speech_ids, generation)
+    return {row["id"]: item for row, item in zip(rows, serialize(rows), strict=True)}
+
+
+def _build_id_list(*, key: str, level: str, type: str, tag_ids: Sequence[uuid.UUID], generation: int,
+                   serialize: SerializeItems) -> PackedIds:
+    packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
+    ids = PackedIds(packed)
+    if 0 < ids.count <= settings.PRACTICE_SET_PRELOAD_MAX:
+        # A short list gets all its items cached now, so its requests never query again (before the
+        # list is shared: whoever finds the list finds its items too).
+        remember_items(_load_items(ids.at(range(ids.count)), generation, serialize), generation,
+                       settings.PRACTICE_SET_ITEM_CACHE_SECONDS)
+    store_id_list(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+    local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+    return ids
+
+
+def _id_list(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], generation: int,
+             serialize: SerializeItems) -> PackedIds | StoredIds:
+    """The filter's id list: cached, else built by one request while the others wait for it.
+
+    Single flight: when a change has just invalidated every list, the concurrent first requests
+    of one filter do not all run its query; one claims the build and the others poll for the
+    list for up to PRACTICE_SET_BUILD_WAIT_SECONDS, then build it themselves (a slow or dead
+    builder delays nobody for longer than that).
+    """
+    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=generation)
+    ids = cached_id_list(key)
+    if ids is not None:
+        return ids
+    build = {"key": key, "level": level, "type": type, "tag_ids": tag_ids, "generation": generation,
+             "serialize": serialize}
+    wait = settings.PRACTICE_SET_BUILD_WAIT_SECONDS
+    if claim_id_list_build(key, wait):
+        try:
+            # Built and released by another request since this one looked?
+            return cached_id_list(key) or _build_id_list(**build)
+        finally:
+            release_id_list_build(key)
+    deadline, pause = time.monotonic() + wait, 0.002
+    while time.monotonic() < deadline:
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 2, 0.01)  # a poll is one small read: the list is taken up soon after it is built
+        ids = cached_id_list(key)
+        if ids is not None:
+            return ids
+    return _build_id_list(**build)
+
+
+def _sample(ids: PackedIds | StoredIds, limit: int) -> list[uuid.UUID] | None:
+    # Positions drawn uniformly without replacement: every match equally likely, none twice.
+    return ids.at(random.sample(range(ids.count), min(limit, ids.count)))
+
+
+def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,
+                 serialize: SerializeItems) -> list[dict]:
+    """Up to `limit` distinct random active speeches with level AND type AND any of the tags, as items.
+
+    `serialize` turns rows (see `_speech_rows`) into the cacheable form of their items, without
+    the signed audio URL, which expires: the caller signs per request.
+
+    A request costs O(limit), not O(matches): the matching ids are cached per filter (in Redis
+    only the sampled ids are read, see content.cache; short lists and those built here are kept
+    in this process) and the items per speech, both under the content generation, so a cached
+    practice set makes no query at all. Serving cached items without re-reading the rows is
+    safe because every write of a speech, a tag or their links bumps the generation, inside its
+    transaction and again on commit (content.services.caches.invalidate_content_caches): an
+    archived, moved, retagged or edited speech is never read from an older generation's list or
+    item, and the current generation's are built from the primary after the commit.
+
+    While the shared cache is unavailable, each process keeps its lists for OFFLINE_IDS_SECONDS
+    and reads the chosen rows every time.
+    """
     generation = content_generation()
-    shared = generation is not None
+    if generation is None:
+        return _practice_set_offline(level=level, type=type, tag_ids=tag_ids, limit=limit, serialize=serialize)
+    ids = _id_list(level=level, type=type, tag_ids=tag_ids, generation=generation, serialize=serialize)
+    chosen = _sample(ids, limit)
+    if chosen is None:  # gone from Redis between its length and its slices
+        ids = _build_id_list(key=ids.key, level=level, type=type, tag_ids=tag_ids, generation=generation,
+                             serialize=serialize)
+        chosen = _sample(ids, limit)
+    items = cached_items(chosen, generation)
+    missing = [speech_id for speech_id in chosen if speech_id not in items]
+    if missing:
+        loaded = _load_items(missing, generation, serialize)
+        remember_items(loaded, generation, settings.PRACTICE_SET_ITEM_CACHE_SECONDS)
+        items.update(loaded)
+    return [items[speech_id] for speech_id in chosen if speech_id in items]
+
+
+def _practice_set_offline(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,
+                          serialize: SerializeItems) -> list[dict]:
     # Without the shared cache no edit can be heard of (edits are refused meanwhile), so this
-    # process keeps its own lists briefly rather than asking the database on every request.
-    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=generation if shared else 0)
+    # process keeps its own lists briefly rather than asking the database on every request;
+    # the chosen rows are read every time, so a speech archived meanwhile is still never served.
+    key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=0)
     packed = local_practice_ids.get(key)
     if packed is None:
-        packed = get_quietly(key) if shared else None
-        if packed is None:
-            packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
-            if shared:
-                set_quietly(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
-        local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS if shared else OFFLINE_IDS_SECONDS)
-    return packed
-
-
-def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int) -> list[Speech]:
-    """Up to `limit` distinct random active speeches with level AND type AND any of the tags.
-
-    The matching ids are cached per filter for a few minutes (in the shared cache and, for
-    the busiest filters, in this process), under the content generation so editor changes
-    show at once; each request samples from them in memory and loads only the chosen rows
-    and their tags: two queries whatever the number of matches, never a sort of the whole
-    match set. While the shared cache is unavailable each process keeps its lists for
-    OFFLINE_IDS_SECONDS.
-    """
-    packed = _practice_ids(level=level, type=type, tag_ids=tag_ids)
-
-    count = len(packed) // _UUID_BYTES
-    positions = random.sample(range(count), min(limit, count))
-    chosen = [uuid.UUID(bytes=packed[p * _UUID_BYTES:(p + 1) * _UUID_BYTES]) for p in positions]
-    if not chosen:
-        return []
-    # Still filtered: a speech archived a moment ago must not be served from a stale list.
-    rows = (Speech.objects.active().filter(id__in=chosen).order_by()
-            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))))
-    by_id = {speech.id: speech for speech in rows}
-    return [by_id[speech_id] for speech_id in chosen if speech_id in by_id]
+        packed = _matching_speech_ids(level=level, type=type, tag_ids=tag_ids)
+        local_practice_ids.set(key, packed, OFFLINE_IDS_SECONDS)
+    chosen = _sample(PackedIds(packed), limit)
+    items = _load_items(chosen, None, serialize)
+    return [items[speech_id] for speech_id in chosen if speech_id in items]
 
 
 def speech_for_learner(*, speech_id: uuid.UUID) -> Speech:

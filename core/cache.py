@@ -279,12 +279,16 @@ def read_through(name: str, parts: tuple[Any, ...], generations: tuple[int | Non
     """`compute()`, cached under `name`, `parts` and the current `generations` of what it depends on.
 
     While any generation is unknown (the cache is away) nothing cached can be trusted: computed afresh.
+    What is cached is computed from the primary (a replica's lag would outlive itself in the cache).
     """
     if any(value is None for value in generations):
         return compute()
     key = ":".join(str(part) for part in (name, *parts, *generations))
     value = get_quietly(key)
     if value is None:
-        value = compute()
+        from core.db.router import primary_reads
+
+        with primary_reads():
+            value = compute()
         set_quietly(key, value, timeout)
     return value

@@ -46,7 +46,25 @@ def _proxy_ssl_header() -> list[Error]:
     return []
 
 
-SETTINGS_CHECKS = (_rate_limits, _metrics_allowed_ips, _allowed_origins, _proxy_ssl_header)
+def _read_replica() -> list[Error]:
+    replica = settings.DATABASES.get("replica")
+    if replica is None:
+        return []
+    errors = []
+    if replica["ENGINE"] != settings.DATABASES["default"]["ENGINE"]:
+        errors.append(Error("DATABASE_REPLICA_URL must name a streaming replica of DATABASE_URL's PostgreSQL.",
+                            id="core.E005"))
+    if settings.CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+        # Read-your-writes is remembered in the cache: in one process's memory, another would not know.
+        errors.append(Error("DATABASE_REPLICA_URL needs a cache every process shares: set REDIS_URL (or CACHE_DIR).",
+                            id="core.E006"))
+    if settings.DATABASE_REPLICA_STICKY_SECONDS < 1:
+        errors.append(Error("DATABASE_REPLICA_STICKY_SECONDS must be at least 1: a learner must read their own "
+                            "writes.", id="core.E007"))
+    return errors
+
+
+SETTINGS_CHECKS = (_rate_limits, _metrics_allowed_ips, _allowed_origins, _proxy_ssl_header, _read_replica)
 
 
 @register("settings")

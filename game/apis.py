@@ -41,6 +41,7 @@ class SessionsApi(APIView):
 
     # One path, two budgets (core.api.ratelimit accepts a per-method dict).
     rate_limit_scope = {"POST": "session_save", "GET": "history"}
+    read_replica = ("GET",)
     pagination_class = page_pagination("sessions", default_limit=20, max_limit=100)
 
     @extend_schema(
@@ -108,6 +109,7 @@ class SessionsApi(APIView):
 
 class SessionDetailApi(APIView):
     rate_limit_scope = "history"
+    read_replica = True
 
     @extend_schema(
         tags=TAGS,

@@ -142,8 +142,8 @@ def test_the_id_list_is_cached_per_filter_and_tag_order_does_not_matter(auth_cli
     with CaptureQueriesContext(connection) as queries:
         practice(auth_client, level="A1", type="question", tags=[str(travel.id).upper(), str(food.id)])
 
-    # Token user, chosen speeches, their tags: no query over the matching set.
-    assert len(queries) == 3
+    # The token's user only: the id list and the chosen items are cached (no query over the matching set).
+    assert len(queries) == 1
     assert not any("EXISTS" in q["sql"].upper() for q in queries.captured_queries)
 
 
@@ -165,7 +165,9 @@ def test_query_count_stays_constant_as_the_set_grows(auth_client, tags):
     services.invalidate_content_caches()
     big_cold, big_warm = _queries_for_practice(auth_client, body), _queries_for_practice(auth_client, body)
 
-    assert (small_cold, small_warm) == (big_cold, big_warm) == (4, 3)
+    # Cold: user, id list, the (short) list's items with their tag ids (elsewhere than PostgreSQL a query
+    # more), the tag names of this content generation; warm: the user only.
+    assert (small_cold, small_warm) == (big_cold, big_warm) == (4 if connection.vendor == "postgresql" else 5, 1)
 
 
 def test_audio_urls_are_signed_and_download_the_audio(auth_client, api_client, tags, any_storage):

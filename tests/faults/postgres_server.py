@@ -2,6 +2,7 @@
 
 Fault tests pause this one, never the shared server the suite runs on. initdb refuses to
 run as root, so as root the cluster belongs to the `postgres` user (Debian's packages make it).
+`standby()` clones a running cluster with pg_basebackup into a hot standby that streams from it.
 """
 
 import glob
@@ -11,7 +12,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 from tests.faults.redis_server import free_port
 
@@ -44,9 +49,38 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         self._run(_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        # A standby may stream from it: WAL for replicas, and (initdb -A trust already lists them)
+        # replication connections from 127.0.0.1 for postgres, a superuser and so a replication user.
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication postgres 127.0.0.1/32 trust\n")
+        return self._start("-c wal_level=replica -c max_wal_senders=5")
+
+    def _start(self, options: str = "") -> "PostgresServer":
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.root / "server.log"), "-o",
-                  f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off", "start")
+                  f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off {options}", "start")
         return self
+
+    def standby(self) -> "PostgresServer":
+        """A hot standby of this running server, on a port of its own, streaming its WAL (read-only)."""
+        standby = PostgresServer()
+        # -R: standby.signal and primary_conninfo, so it starts as a standby; -c fast: no checkpoint wait.
+        self._run(_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                  "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        return standby._start("-c hot_standby=on")
+
+    def query(self, sql: str) -> Any:
+        """The first row of `sql`, run on a connection of its own."""
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as connection:
+            return connection.execute(sql).fetchone()
+
+    def wait_replayed(self, primary: "PostgresServer", timeout: float = 30) -> None:
+        """Wait until this standby has replayed everything the primary has written so far."""
+        target = primary.query("SELECT pg_current_wal_lsn()")[0]
+        deadline = time.monotonic() + timeout
+        while self.query(f"SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '{target}') < 0")[0]:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby did not replay up to {target} in {timeout} s")
+            time.sleep(0.05)
 
     def _processes(self) -> list[int]:
         postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
