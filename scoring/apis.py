@@ -33,7 +33,8 @@ class SpeechScoreApi(APIView):
             413: _error("Audio larger than MAX_UPLOAD_BYTES (`audio_too_large`), or a Content-Length over "
                         "MAX_UPLOAD_BYTES + 64 KiB (`request_too_large`)"),
             422: _error("Recording too poor to score: silence, noise, too short, over 30 s (`audio_quality`); "
-                        "or no scorable word in the reference (`reference_not_scorable`)"),
+                        "speech that is not the reference sentence, such as another sentence or another language "
+                        "(`off_task`); or no scorable word in the reference (`reference_not_scorable`)"),
             503: _error("Scoring provider unavailable or timed out "
                         "(`speech_provider_unavailable`, `speech_provider_timeout`)"),
         },

@@ -35,6 +35,11 @@ class AudioQualityTooLow(Unprocessable):
     detail = _("The recording is too poor to score.")
 
 
+class OffTaskSpeech(Unprocessable):
+    code = "off_task"
+    detail = _("The speech does not match the sentence. Read the sentence shown.")
+
+
 class ReferenceNotScorable(Unprocessable):
     code = "reference_not_scorable"
     detail = _("None of the words of the reference text can be scored.")

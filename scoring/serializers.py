@@ -19,11 +19,27 @@ class SpeechScoreRequestSerializer(serializers.Serializer):
         help_text='BCP-47 language of the sentence, default "en-US" (the local engine scores en-US only).')
 
 
+class PhonemeScoreSerializer(serializers.Serializer):
+    phoneme = serializers.CharField(
+        help_text='The sound as the provider\'s dictionary has it: ARPAbet without stress ("TH", "IY") from the '
+                  'local engine, Azure\'s own symbols from Azure.')
+    ipa = serializers.CharField(allow_null=True, help_text='The same sound in IPA ("θ"); null when unknown.')
+    score = serializers.FloatField(help_text="0-100, the scale of word scores.")
+    heard = serializers.CharField(
+        allow_null=True, help_text="The sound heard instead, when the evidence is clear; else null.")
+    error = serializers.ChoiceField(
+        choices=["substitution", "omission"], allow_null=True,
+        help_text='"substitution": another sound was heard (see `heard`); "omission": the sound was not said; '
+                  "null: no error found.")
+
+
 class WordScoreSerializer(serializers.Serializer):
     word = serializers.CharField()
     score = serializers.FloatField(
         allow_null=True, help_text="0-100; null for an inserted word or a word the engine cannot score.")
     error_type = serializers.ChoiceField(choices=["none", "mispronunciation", "omission", "insertion"])
+    phonemes = PhonemeScoreSerializer(
+        many=True, help_text="The word's sounds in order; empty for an inserted word or one that cannot be scored.")
 
 
 class ScoringResultSerializer(serializers.Serializer):

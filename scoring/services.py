@@ -13,6 +13,7 @@ from scoring.audio import AudioDecodeError, check_quality, decode_audio
 from scoring.exceptions import (
     AudioQualityTooLow,
     InvalidAudio,
+    OffTaskSpeech,
     ReferenceNotScorable,
     ScoringTimeout,
     ScoringUnavailable,
@@ -20,6 +21,7 @@ from scoring.exceptions import (
 )
 from scoring.providers.base import (
     AudioQualityError,
+    OffTaskSpeechError,
     PcmAudio,
     ReferenceTextError,
     ScoringResult,
@@ -46,6 +48,8 @@ def _score(provider: SpeechProvider, audio: PcmAudio, reference_text: str, langu
             return provider.transcribe_and_score(audio, reference_text, language)
     except AudioQualityError as exc:
         raise AudioQualityTooLow(str(exc)) from exc
+    except OffTaskSpeechError as exc:
+        raise OffTaskSpeech(str(exc)) from exc
     except ReferenceTextError as exc:
         raise ReferenceNotScorable(str(exc)) from exc
 
@@ -53,8 +57,8 @@ def _score(provider: SpeechProvider, audio: PcmAudio, reference_text: str, langu
 def score_pronunciation(*, audio: bytes, reference_text: str, language: str = "en-US") -> ScoringResult:
     """Decode, check and score one recording; the bytes are only ever held in memory.
 
-    Raises core.audio.AudioTooLarge (413), InvalidAudio or UnsupportedLanguage (400), AudioQualityTooLow
-    or ReferenceNotScorable (422), ScoringTimeout or ScoringUnavailable (503).
+    Raises core.audio.AudioTooLarge (413), InvalidAudio or UnsupportedLanguage (400), AudioQualityTooLow,
+    OffTaskSpeech or ReferenceNotScorable (422), ScoringTimeout or ScoringUnavailable (503).
     """
     ensure_audio_size(len(audio))
     provider = get_speech_provider()

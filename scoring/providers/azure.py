@@ -3,10 +3,10 @@
 One recognition per attempt: the decoded 16 kHz mono PCM is pushed from memory
 (PushAudioInputStream), scored against the reference with the hundred-mark grading
 system at phoneme granularity with miscue detection (so omitted and inserted words are
-reported). Each attempt may take `timeout` seconds; connection failures, throttling and
-service errors are retried up to `max_attempts` times with exponential backoff
-(`backoff`, then twice that, ...). An attempt that times out is not retried: it has
-already used the time a learner will wait.
+reported) and the NBEST_PHONEMES candidates heard for each phoneme. Each attempt may take
+`timeout` seconds; connection failures, throttling and service errors are retried up to
+`max_attempts` times with exponential backoff (`backoff`, then twice that, ...). An attempt
+that times out is not retried: it has already used the time a learner will wait.
 
 The service's detailed JSON (`SpeechServiceResponse_JsonResult`, NBest / PronunciationAssessment
 / Words) is mapped by `result_from_azure_json`; cancellations by `error_from_cancellation`.
@@ -24,11 +24,13 @@ from typing import Any
 import azure.cognitiveservices.speech as speechsdk
 from django.utils.translation import gettext_lazy as _
 
+from scoring.phonemes import ipa_of
 from scoring.providers.base import (
     LANGUAGE_TAG,
     AudioQualityError,
     ErrorType,
     PcmAudio,
+    PhonemeScore,
     ScoringResult,
     SpeechProvider,
     SpeechProviderAPIError,
@@ -50,6 +52,9 @@ _ERROR_TYPES: dict[str, ErrorType] = {
 _TRANSIENT_CODES = {"ConnectionFailure", "ServiceTimeout", "ServiceUnavailable", "ServiceError",
                     "TooManyRequests", "RuntimeError", "ServiceRedirectTemporary"}
 SEGMENTATION_SILENCE_MS = "2000"
+# Azure's own threshold for a mispronounced word or phoneme (its default, on the 0-100 scale).
+MISPRONUNCIATION_BELOW = 60.0
+NBEST_PHONEMES = 3
 
 
 class _TransientError(SpeechProviderAPIError):
@@ -62,6 +67,25 @@ class _TimedOut(SpeechProviderTimeoutError):
 
 def _number(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
+
+
+def _phonemes(items: list[dict[str, Any]]) -> list[PhonemeScore]:
+    """A word's phonemes, in Azure's alphabet as given, with an IPA spelling where one is known.
+
+    With NBestPhonemeCount set, each phoneme lists the candidates heard, best first: a
+    different best candidate on a phoneme scored below MISPRONUNCIATION_BELOW is what was
+    heard instead.
+    """
+    phonemes = []
+    for item in items:
+        symbol = str(item.get("Phoneme", ""))
+        assessment = item.get("PronunciationAssessment") or item
+        score = _number(assessment.get("AccuracyScore")) or 0.0
+        candidates = assessment.get("NBestPhonemes") or []
+        best = str(candidates[0].get("Phoneme", "")) if candidates else ""
+        heard = best if best and best != symbol and score < MISPRONUNCIATION_BELOW else None
+        phonemes.append(PhonemeScore(symbol, ipa_of(symbol), score, heard, "substitution" if heard else None))
+    return phonemes
 
 
 def result_from_azure_json(data: dict[str, Any]) -> ScoringResult:
@@ -82,7 +106,8 @@ def result_from_azure_json(data: dict[str, Any]) -> ScoringResult:
             score = 0.0
         else:
             score = _number(word_assessment.get("AccuracyScore"))
-        words.append(WordScore(word=word.get("Word", ""), score=score, error_type=error_type))
+        phonemes = [] if error_type == "insertion" else _phonemes(word.get("Phonemes") or [])
+        words.append(WordScore(word=word.get("Word", ""), score=score, error_type=error_type, phonemes=phonemes))
     accuracy = _number(assessment.get("AccuracyScore"))
     pron_score = _number(assessment.get("PronScore"))
     return ScoringResult(
@@ -158,12 +183,15 @@ class AzureSpeechProvider(SpeechProvider):
         recognizer = speechsdk.SpeechRecognizer(
             speech_config=self._speech_config(), language=language,
             audio_config=speechsdk.audio.AudioConfig(stream=stream))
-        speechsdk.PronunciationAssessmentConfig(
+        assessment = speechsdk.PronunciationAssessmentConfig(
             reference_text=reference_text,
             grading_system=speechsdk.PronunciationAssessmentGradingSystem.HundredMark,
             granularity=speechsdk.PronunciationAssessmentGranularity.Phoneme,
             enable_miscue=True,
-        ).apply_to(recognizer)
+        )
+        # The candidates heard for each phoneme, so a mispronounced one can say what it sounded like.
+        assessment.nbest_phoneme_count = NBEST_PHONEMES
+        assessment.apply_to(recognizer)
         result = self._wait(recognizer, recognizer.recognize_once_async())
 
         if result.reason == speechsdk.ResultReason.RecognizedSpeech:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ErrorType = Literal["none", "mispronunciation", "omission", "insertion"]
+PhonemeError = Literal["substitution", "omission"]
 
 
 SAMPLE_RATE = 16000
@@ -34,11 +35,24 @@ class PcmAudio:
 
 
 @dataclass(frozen=True)
+class PhonemeScore:
+    """One sound of a reference word: as the dictionary has it, how well it was said, what was heard."""
+
+    phoneme: str  # the provider's phone set: ARPAbet without stress (local), Azure's own (azure)
+    ipa: str | None  # the same sound in IPA, None when the provider's symbol has no mapping
+    score: float  # 0-100, the scale of word scores
+    heard: str | None = None  # the phoneme heard instead, when the evidence is clear
+    error: PhonemeError | None = None  # "substitution" (another sound), "omission" (no time for it)
+
+
+@dataclass(frozen=True)
 class WordScore:
     word: str
     # 0-100; None when the provider could not score the word (e.g. not in its dictionary).
     score: float | None
     error_type: ErrorType = "none"
+    # The word's sounds in order; empty for an inserted word or one the provider cannot score.
+    phonemes: list[PhonemeScore] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,10 @@ class AudioQualityError(SpeechProviderError):
     def __init__(self, message: str, *, reason: str = "poor_audio"):
         super().__init__(message)
         self.reason = reason
+
+
+class OffTaskSpeechError(SpeechProviderError):
+    """The recording holds speech, but not the reference sentence (another sentence or language)."""
 
 
 class ReferenceTextError(SpeechProviderError):

@@ -17,28 +17,59 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    speech between matched words is an *insertion*.
    A path without any reference word whose phone-loop segments fit better than speech
    does (steady noise is matched smoothly by the phone loop) is no speech: 422.
+   Off-task speech is refused too (`local_scoring.off_task`, 422 `off_task`): fewer than 40 %
+   of the reference tokens recognised, at least half of the speech time (and 1 s) on the phone
+   loop, and, when step 5 ran, fewer than 30 % of the words it heard in the reference.
 3. Forced alignment (how well it was said) of the tokens that were attempted. Each token's
    fit is its acoustic score per frame, relative to the best-scoring senone of each frame
    (which makes it largely independent of loudness and microphone), taken from the alignment and, for
-   matched tokens, also from the recognition pass (the better of the two).
-4. Only when some stretch was not recognised: a pass with the full language model to name
+   matched tokens, also from the recognition pass (the better of the two). A second pass over
+   the same alignment (`Decoder.set_alignment`) places each phone, with its own fit.
+4. Phonemes heard as others, only when some aligned phone fits worse than PHONE_SUSPECT_FIT:
+   a free phone loop over the recording says which phone it hears over each weak phone; where
+   one other phone of the same kind (vowel for vowel, consonant for consonant) covers at least
+   half of it, that is a candidate. Candidates are then
+   confirmed with the same (context-dependent) models: a grammar reads the aligned tokens in
+   order, each candidate's token also with that one phone replaced (P_VARIANT, a strong bias
+   to the dictionary's pronunciation). A variant that wins is a substitution: the phoneme's
+   `heard` names it ("TH" heard as "S"). The loop's own phones disagree with the dictionary too
+   often on correct speech to be reported unconfirmed.
+5. Only when some stretch was not recognised: a pass with the full language model to name
    the words heard there (for `recognized_text` and insertions).
 
 Scores (constants in `local_scoring`):
 - token: fit f mapped linearly to 0-100 between f=-15 (100) and f=-65 (0); a substituted
   token keeps half of that; an omitted token scores 0. A matched token below 60 is reported
-  as a mispronunciation, a substituted one always is.
+  as a mispronunciation, a substituted one always is, and so is a token with a phone heard as
+  another (its score is then at most the mean of its phonemes').
+- phoneme: its aligned fit on the same scale; a substituted phoneme keeps half; the phonemes
+  of a token without alignment (omitted) score 0 with error "omission".
 - word: mean of its tokens; error "omission" when all its tokens were omitted,
   "mispronunciation" when any token has an error, else "none".
-- accuracy: mean score of the tokens that were not omitted.
+- accuracy: mean score of all scorable tokens, omitted ones counting 0.
 - completeness: 100 x tokens recognised without error (matched, score >= 60) / scorable tokens.
 - fluency: 100 x time on matched words / (time on matched words + time on unrecognised
-  speech + the part of each pause between words beyond 0.3 s).
-- pronunciation: 0.6 x the weakest of accuracy, fluency and completeness + 0.2 x each of
-  the other two.
+  speech + the part of each pause between words beyond 0.3 s + the time the omitted tokens
+  would have taken at the speaker's pace, frames per phone of the matched tokens): measured
+  over the whole reference, so reading one word of ten is not fluent.
+- pronunciation: (0.6 x the weakest of accuracy, fluency and completeness + 0.2 x each of
+  the other two) x s^1.5, s the share of tokens said as the reference has them (not omitted,
+  not heard as another word, no phone heard as another). One wrong word of ten thus costs
+  ~20-25 points (98 -> 76 on the test clips; "think" read "sink" 98 -> 72), a weak fit
+  (accent, noise) only its share of accuracy.
+
+Known limits (bench/scoring_quality.py, clean synthetic set): espeak-ng's German and Spanish
+voices reading English are mostly not recognised at all (half their right readings refused as
+off-task), espeak-ng's English voices score ~55-67 against ~97 for flite and festival voices,
+and ~25 % of their correct words are flagged: this engine cannot yet tell an accent from a
+mispronunciation. Off-task speech is refused as such in only ~12 % of the set's cases, but
+scores <= 30 in all the others. Vowel substitutions are confirmed on correct synthetic
+readings now and then ("book" UH heard as AH).
 
 Decoders are slow to load (~0.4 s, ~90 MB each with the language model) and not thread-safe:
-a small pool is created lazily and each request borrows one decoder for all its passes.
+a small pool is created lazily and each request borrows one decoder for all its passes. The
+variants of step 4 are added to the decoder's dictionary, named by their phones, so it only
+grows by the distinct one-phone variants ever confirmed or tried (a few bytes each).
 """
 
 from __future__ import annotations
@@ -55,6 +86,7 @@ from pocketsphinx import Decoder, FsgModel, get_model_path
 
 from scoring.providers.base import (
     AudioQualityError,
+    OffTaskSpeechError,
     PcmAudio,
     ReferenceTextError,
     ScoringResult,
@@ -64,12 +96,19 @@ from scoring.providers.base import (
     SpeechProviderTimeoutError,
 )
 from scoring.providers.local_scoring import (
+    PHONE_SUSPECT_FIT,
+    Alignment,
+    PhoneSegment,
     ReferenceToken,
     Segment,
+    apply_phoneme_errors,
     combine,
     heard_speech,
+    off_task,
     plan_tokens,
+    score_phonemes,
     score_tokens,
+    substitution_candidates,
 )
 from scoring.text import split_reference
 
@@ -85,6 +124,9 @@ TRANSCRIBE_FROM_FRAMES = 15
 TRANSCRIBE_BEAMS = {"beam": 1e-40, "pbeam": 1e-40, "wbeam": 1e-25, "maxhmmpf": 10000}
 LOG_BASE = 1.0001  # pocketsphinx's logmath base, in which segment scores are reported
 FILLERS = {"<s>", "</s>", "<sil>"}
+# Dictionary words for pronunciations with one phone replaced, tried against the reference's.
+VARIANT_PREFIX = "~"
+P_VARIANT = 0.001
 
 
 class _Engine:
@@ -103,6 +145,12 @@ class _Engine:
         self.logmath = self.decoder.get_logmath()
         self.lw = self.decoder.config["lw"]
         self._add_language_model()
+        loop = FsgModel("phone-loop", self.logmath, self.lw, 1)
+        loop.set_start_state(0)
+        loop.set_final_state(0)
+        for phone in PHONES:
+            loop.trans_add(0, 0, self._logp(1.0 / len(PHONES)), loop.word_add(GARBAGE_PREFIX + phone.lower()))
+        self.decoder.add_fsg("phone-loop", loop)
 
     def _add_language_model(self) -> None:
         # Searches read their beams when created: narrower ones for this search only, which
@@ -168,14 +216,75 @@ class _Engine:
         self.decoder.activate_search("reference")
         return self._segments() if self._decode(pcm) else []
 
-    def align(self, tokens: list[str], pcm: bytes) -> list[Segment] | None:
-        """Token segments of a forced alignment, or None when the audio cannot be aligned."""
+    def align(self, tokens: list[str], pcm: bytes) -> Alignment | None:
+        """Token segments and phones of a forced alignment, or None when the audio cannot be aligned."""
         self.decoder.set_align_text(" ".join(tokens))
         if not self._decode(pcm):
             return None
         words = [seg for seg in self._segments() if seg.kind == "word"]
         # A partial alignment is no alignment.
-        return words if [seg.word for seg in words] == tokens else None
+        if [seg.word for seg in words] != tokens:
+            return None
+        return Alignment(words, self._phone_alignment(len(tokens), pcm))
+
+    def _phone_alignment(self, n_tokens: int, pcm: bytes) -> list[list[PhoneSegment]] | None:
+        """The phones of the word alignment just made: a second pass aligning HMM states."""
+        self.decoder.set_alignment()
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        alignment = self.decoder.get_alignment()
+        if alignment is None:
+            return None
+        per_token = []
+        for entry in alignment:
+            name = re.sub(r"\(\d+\)$", "", entry.name)
+            if name in FILLERS or name.startswith("["):
+                continue
+            per_token.append([PhoneSegment(phone.name, phone.start, phone.start + phone.duration - 1,
+                                           phone.score / phone.duration)
+                              for phone in entry if phone.duration > 0])
+        return per_token if len(per_token) == n_tokens else None
+
+    def phone_loop(self, pcm: bytes) -> list[Segment]:
+        """What the free phone loop hears: any sequence of the 39 phones."""
+        self.decoder.activate_search("phone-loop")
+        return self._segments() if self._decode(pcm) else []
+
+    def confirm_substitutions(self, tokens: list[str], pronunciations: list[list[str]],
+                              candidates: dict[int, list[tuple[int, str]]], pcm: bytes) -> dict[int, int]:
+        """Which candidate substitutions beat the dictionary's pronunciation, with the same acoustic models.
+
+        A grammar reads the aligned tokens in order; a token with candidates may instead be
+        read with one of its phones replaced (each variant P_VARIANT, the reference the rest).
+        Returns token index -> index of the winning candidate.
+        """
+        n = len(tokens)
+        fsg = FsgModel("variants", self.logmath, self.lw, n + 1)
+        fsg.set_start_state(0)
+        fsg.set_final_state(n)
+        variant_names: dict[int, list[str]] = {}
+        for i, token in enumerate(tokens):
+            options = candidates.get(i, [])
+            fsg.trans_add(i, i + 1, self._logp(1.0 - P_VARIANT * len(options)), fsg.word_add(token))
+            for j, heard in options:
+                phones = list(pronunciations[i])
+                phones[j] = heard
+                # Named by its phones, so the dictionary only grows by distinct pronunciations.
+                name = VARIANT_PREFIX + ".".join(phones).lower()
+                if self.decoder.lookup_word(name) is None:
+                    self.decoder.add_word(name, " ".join(phones), False)
+                variant_names.setdefault(i, []).append(name)
+                fsg.trans_add(i, i + 1, self._logp(P_VARIANT), fsg.word_add(name))
+        self.decoder.add_fsg("variants", fsg)
+        self.decoder.activate_search("variants")
+        if not self._decode(pcm):
+            return {}
+        # The grammar is a chain without skips: the k-th word of the path is the k-th token.
+        path = [seg.word for seg in self._segments() if seg.kind == "word"]
+        if len(path) != n:
+            return {}
+        return {k: variant_names[k].index(word) for k, word in enumerate(path) if word in variant_names.get(k, [])}
 
     def transcribe(self, pcm: bytes) -> list[Segment]:
         self.decoder.activate_search("language-model")
@@ -250,13 +359,14 @@ class LocalSpeechProvider(SpeechProvider):
         words = split_reference(reference_text)
         with self._pool.borrow(self._wait_timeout) as engine:
             reference: list[ReferenceToken] = []
-            phone_counts: list[int] = []
+            dictionary_phones: list[list[str]] = []
             for w, word in enumerate(words):
                 for token in word.tokens:
                     phones = engine.phones(token)
                     reference.append(ReferenceToken(w, token, phones is not None))
                     if phones is not None:
-                        phone_counts.append(len(phones))
+                        dictionary_phones.append(phones)
+            phone_counts = [len(phones) for phones in dictionary_phones]
             tokens = [ref.token for ref in reference if ref.scorable]
             if not tokens:
                 raise ReferenceTextError(_("None of the reference words is in the pronunciation dictionary."))
@@ -265,38 +375,66 @@ class LocalSpeechProvider(SpeechProvider):
             if not heard_speech(path):
                 raise AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
             plan = plan_tokens(tokens, phone_counts, path)
-            aligned_fit = self._aligned_fit(engine, tokens, plan.attempted, plan.matched, audio.samples)
             transcript = None
             if any(end - start + 1 >= TRANSCRIBE_FROM_FRAMES for start, end in plan.garbage_runs):
                 transcript = engine.transcribe(audio.samples)
+            if off_task(tokens, plan, path, transcript):
+                raise OffTaskSpeechError(_("The speech does not match the sentence. Read the sentence shown."))
+            aligned_fit, aligned_phones = self._aligned(engine, tokens, plan.attempted, plan.matched, audio.samples)
+            substitutions = self._substitutions(engine, tokens, aligned_phones, audio.samples)
 
+        token_phonemes = score_phonemes(plan, dictionary_phones, aligned_phones, substitutions)
         return combine(
             displays=[word.display for word in words],
             reference=reference,
             plan=plan,
-            token_scores=score_tokens(plan, aligned_fit),
+            token_scores=apply_phoneme_errors(score_tokens(plan, aligned_fit), token_phonemes),
             path=path,
             transcript=transcript,
             provider_name=self.name,
+            token_phonemes=token_phonemes,
         )
 
     @staticmethod
-    def _aligned_fit(engine: _Engine, tokens: list[str], attempted: list[int], matched: list[int],
-                     pcm: bytes) -> list[float | None]:
-        """Alignment fit per token: of every attempted token, else of the matched ones only.
+    def _substitutions(engine: _Engine, tokens: list[str], aligned_phones: list[list[PhoneSegment] | None],
+                       pcm: bytes) -> dict[int, tuple[int, str]]:
+        """Token index -> (phone index, phone heard) for the phones clearly heard as another one.
+
+        The phone loop runs only when some aligned phone fits weakly; its candidates are then
+        confirmed (or not) by one grammar pass over the aligned tokens.
+        """
+        if not any(phone.fit < PHONE_SUSPECT_FIT for phones in aligned_phones if phones for phone in phones):
+            return {}
+        candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm))
+        if not candidates:
+            return {}
+        aligned = [i for i, phones in enumerate(aligned_phones) if phones]
+        position = {i: k for k, i in enumerate(aligned)}
+        won = engine.confirm_substitutions(
+            [tokens[i] for i in aligned], [[p.phone for p in aligned_phones[i]] for i in aligned],
+            {position[i]: options for i, options in candidates.items()}, pcm)
+        return {aligned[k]: candidates[aligned[k]][c] for k, c in won.items()}
+
+    @staticmethod
+    def _aligned(engine: _Engine, tokens: list[str], attempted: list[int], matched: list[int],
+                 pcm: bytes) -> tuple[list[float | None], list[list[PhoneSegment] | None]]:
+        """Alignment fit and phones per token: of every attempted token, else of the matched ones only.
 
         Aligning a token that was never said fails outright (the aligner must place every
         token), so omitted tokens are left out, and substituted ones too when that fails.
         """
         fits: list[float | None] = [None] * len(tokens)
+        phones: list[list[PhoneSegment] | None] = [None] * len(tokens)
         for subset in (attempted, matched):
             if not subset:
                 continue
-            segments = engine.align([tokens[i] for i in subset], pcm)
-            if segments is not None:
-                for i, seg in zip(subset, segments, strict=True):
+            alignment = engine.align([tokens[i] for i in subset], pcm)
+            if alignment is not None:
+                for k, (i, seg) in enumerate(zip(subset, alignment.words, strict=True)):
                     fits[i] = seg.fit
-                return fits
+                    if alignment.phones is not None:
+                        phones[i] = alignment.phones[k]
+                return fits, phones
             if subset == matched:
                 break
-        return fits
+        return fits, phones

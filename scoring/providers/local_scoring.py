@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from scoring.providers.base import ErrorType, ScoringResult, WordScore
+from scoring.phonemes import ipa_of
+from scoring.providers.base import ErrorType, PhonemeScore, ScoringResult, WordScore
 
 # Per-frame acoustic fit (pocketsphinx's acoustic score units, relative to the best senone of
 # each frame, so 0 is a perfect fit) mapped linearly onto 0-100 between these two values.
@@ -32,8 +33,33 @@ MAX_GAP_IN_RUN_FRAMES = 20
 # (calibration: noise -11 to -19, unrecognised speech -30 to -47).
 MIN_SPEECH_FRAMES = 30
 NOISE_FIT_ABOVE = -25.0
-# Weight of the weakest of accuracy, fluency and completeness in the pronunciation score.
+# Off-task speech (another sentence, another language): fewer than this share of the reference
+# tokens recognised, at least this share of the speech time unrecognised and at least
+# OFF_TASK_MIN_FRAMES of it, and (when the language-model pass ran) fewer than this share of the
+# words it heard in the reference. Calibration (synthetic voices): correct and one-word-wrong
+# readings recognise >= 80 % of tokens with <= 25 % of the time unrecognised; unrelated sentences
+# and German speech <= 30 % with >= 59 %.
+OFF_TASK_MATCHED_BELOW = 0.4
+OFF_TASK_UNRECOGNISED_FROM = 0.5
+OFF_TASK_MIN_FRAMES = 100
+OFF_TASK_SHARED_BELOW = 0.3
+# Weight of the weakest of accuracy, fluency and completeness in the pronunciation score, which is
+# then scaled by the share of tokens said as the reference has them (not omitted, not heard as
+# another word, no phone heard as another) to this power: one wrong word of ten costs about 15 %
+# of the score on top of its own low score. A token that merely fits weakly (an accent, noise) is
+# not scaled for: that is accuracy's part.
 WEAKEST_WEIGHT = 0.6
+COMPLETENESS_EXPONENT = 1.5
+# Time an omitted token would have taken, per phone, when no token was recognised to measure the
+# speaker's pace by (10 ms frames).
+DEFAULT_FRAMES_PER_PHONE = 8
+# A phone whose aligned fit is below this is checked against what the free phone loop heard there;
+# a loop phone is a candidate when it covers at least this share of the phone's frames.
+PHONE_SUSPECT_FIT = -20.0
+PHONE_LOOP_COVER = 0.5
+# Only a vowel heard for a vowel, or a consonant for a consonant, is a candidate: a learner's
+# substitutions are of that kind, a consonant heard as a vowel is mostly a misplaced boundary.
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
 SegmentKind = Literal["word", "garbage", "pause"]
 TokenStatus = Literal["matched", "substituted", "omitted"]
@@ -54,12 +80,31 @@ class Segment:
         return self.end - self.start + 1
 
 
+@dataclass(frozen=True)
+class PhoneSegment:
+    """One phone of a forced alignment; frames are 10 ms, `end` inclusive."""
+
+    phone: str  # ARPAbet, as in the dictionary
+    start: int
+    end: int
+    fit: float  # acoustic score per frame, same units as Segment.fit
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A forced alignment: one segment per token and, when the state pass worked, their phones."""
+
+    words: list[Segment]
+    phones: list[list[PhoneSegment]] | None
+
+
 @dataclass
 class TokenPlan:
     """What the recognition pass says about each scorable token of the reference."""
 
     status: list[TokenStatus]
     segment: list[Segment | None]
+    phone_counts: list[int] = field(default_factory=list)
     insertions: list[tuple[int, int]] = field(default_factory=list)
     garbage_runs: list[tuple[int, int]] = field(default_factory=list)
 
@@ -115,7 +160,7 @@ def plan_tokens(tokens: list[str], phone_counts: list[int], path: list[Segment])
             gap_positions.append([])
     gap_positions[-1].extend(range(position, n))
 
-    plan = TokenPlan(status=status, segment=segment)
+    plan = TokenPlan(status=status, segment=segment, phone_counts=list(phone_counts))
     for garbage, positions in zip(gaps_garbage, gap_positions, strict=True):
         runs = _runs(garbage)
         plan.garbage_runs.extend(runs)
@@ -141,6 +186,21 @@ def heard_speech(path: list[Segment]) -> bool:
     if frames < MIN_SPEECH_FRAMES:
         return False
     return sum(seg.fit * seg.frames for seg in garbage) / frames <= NOISE_FIT_ABOVE
+
+
+def off_task(tokens: list[str], plan: TokenPlan, path: list[Segment], transcript: list[Segment] | None) -> bool:
+    """Whether the recording is speech other than the reference (see the OFF_TASK_ constants)."""
+    word_frames = sum(seg.frames for seg in path if seg.kind == "word")
+    garbage_frames = sum(seg.frames for seg in path if seg.kind == "garbage")
+    if garbage_frames < OFF_TASK_MIN_FRAMES:
+        return False
+    if len(plan.matched) >= OFF_TASK_MATCHED_BELOW * len(tokens):
+        return False
+    if garbage_frames < OFF_TASK_UNRECOGNISED_FROM * (word_frames + garbage_frames):
+        return False
+    heard = [seg.word for seg in transcript or [] if seg.kind == "word"]
+    reference = set(tokens)
+    return not heard or sum(word in reference for word in heard) < OFF_TASK_SHARED_BELOW * len(heard)
 
 
 def fit_score(fit: float | None) -> float:
@@ -178,13 +238,84 @@ def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[Token
     return scores
 
 
-def fluency(plan: TokenPlan, path: list[Segment]) -> float:
-    """Share of speaking time spent on recognised reference words.
+def substitution_candidates(phones: list[list[PhoneSegment] | None],
+                            loop: list[Segment]) -> dict[int, list[tuple[int, str]]]:
+    """Weakly fitting phones over which the free phone loop heard mostly one other phone.
 
-    Time on unrecognised speech and pauses longer than PAUSE_ALLOWANCE_FRAMES between the
-    first and last recognised word count against it.
+    Returns token index -> [(phone index, phone heard)]. These are only candidates: the loop's
+    context-independent phones disagree with the dictionary often on correct speech, so each
+    is then checked against the reference pronunciation with the same models.
     """
-    matched = [plan.segment[i] for i in plan.matched]
+    heard = [seg for seg in loop if seg.kind == "garbage"]
+    candidates: dict[int, list[tuple[int, str]]] = {}
+    for i, token_phones in enumerate(phones):
+        for j, phone in enumerate(token_phones or []):
+            if phone.fit >= PHONE_SUSPECT_FIT:
+                continue
+            cover: dict[str, int] = {}
+            for seg in heard:
+                overlap = min(seg.end, phone.end) - max(seg.start, phone.start) + 1
+                if overlap > 0:
+                    name = seg.word.removeprefix("+").upper()
+                    cover[name] = cover.get(name, 0) + overlap
+            if not cover:
+                continue
+            best = max(cover, key=cover.__getitem__)
+            if (best != phone.phone and (best in VOWELS) == (phone.phone in VOWELS)
+                    and cover[best] >= PHONE_LOOP_COVER * (phone.end - phone.start + 1)):
+                candidates.setdefault(i, []).append((j, best))
+    return candidates
+
+
+def score_phonemes(plan: TokenPlan, dictionary_phones: list[list[str]],
+                   phones: list[list[PhoneSegment] | None],
+                   substitutions: dict[int, tuple[int, str]]) -> list[list[PhonemeScore]]:
+    """Each token's phonemes: scored by their aligned fit, substituted when a variant won.
+
+    A token without aligned phones (omitted, or a substitution the aligner could not place)
+    has its dictionary phones, each an omission with score 0. A substituted phone keeps
+    SUBSTITUTION_FACTOR of its fit's score, as a substituted token does.
+    """
+    result = []
+    for i, status in enumerate(plan.status):
+        aligned = phones[i] if status != "omitted" else None
+        if not aligned:
+            result.append([PhonemeScore(p, ipa_of(p), 0.0, None, "omission") for p in dictionary_phones[i]])
+            continue
+        scores = []
+        for j, phone in enumerate(aligned):
+            score = fit_score(phone.fit)
+            if i in substitutions and substitutions[i][0] == j:
+                heard = substitutions[i][1]
+                scores.append(PhonemeScore(phone.phone, ipa_of(phone.phone), round(SUBSTITUTION_FACTOR * score, 1),
+                                           heard, "substitution"))
+            else:
+                scores.append(PhonemeScore(phone.phone, ipa_of(phone.phone), round(score, 1)))
+        result.append(scores)
+    return result
+
+
+def apply_phoneme_errors(token_scores: list[TokenScore], phonemes: list[list[PhonemeScore]]) -> list[TokenScore]:
+    """A token with a substituted phone is mispronounced, and scores no more than its phones' mean."""
+    result = []
+    for score, token_phonemes in zip(token_scores, phonemes, strict=True):
+        if score.error_type != "omission" and any(p.error == "substitution" for p in token_phonemes):
+            mean = sum(p.score for p in token_phonemes) / len(token_phonemes)
+            score = TokenScore(min(score.score, mean), "mispronunciation")
+        result.append(score)
+    return result
+
+
+def fluency(plan: TokenPlan, path: list[Segment]) -> float:
+    """Share of the time the whole reference should take that was spent reading it fluently.
+
+    Time on recognised words counts for it; against it count time on unrecognised speech,
+    pauses longer than PAUSE_ALLOWANCE_FRAMES between the first and last recognised word, and
+    the time each omitted token would have taken at the speaker's pace (frames per phone of
+    the recognised tokens).
+    """
+    matched_i = plan.matched
+    matched = [plan.segment[i] for i in matched_i]
     if not matched:
         return 0.0
     first, last = matched[0].start, matched[-1].end
@@ -192,14 +323,22 @@ def fluency(plan: TokenPlan, path: list[Segment]) -> float:
     garbage_frames = sum(seg.frames for seg in path if seg.kind == "garbage")
     pause_frames = sum(max(0, seg.frames - PAUSE_ALLOWANCE_FRAMES) for seg in path
                        if seg.kind == "pause" and seg.start > first and seg.end < last)
-    return 100.0 * word_frames / (word_frames + garbage_frames + pause_frames)
+    omitted_frames = 0.0
+    if plan.phone_counts:
+        matched_phones = sum(plan.phone_counts[i] for i in matched_i)
+        pace = word_frames / matched_phones if matched_phones else DEFAULT_FRAMES_PER_PHONE
+        omitted_frames = pace * sum(plan.phone_counts[i] for i, status in enumerate(plan.status)
+                                    if status == "omitted")
+    return 100.0 * word_frames / (word_frames + garbage_frames + pause_frames + omitted_frames)
 
 
-def pronunciation(accuracy: float, fluency_score: float, completeness: float) -> float:
-    """The weakest of the three weighs WEAKEST_WEIGHT, the other two share the rest."""
+def pronunciation(accuracy: float, fluency_score: float, completeness: float, said_share: float = 1.0) -> float:
+    """The weakest of the three weighs WEAKEST_WEIGHT, the other two share the rest; the mix is
+    scaled by said_share ** COMPLETENESS_EXPONENT (said_share: tokens said as the reference has them)."""
     weakest, middle, strongest = sorted((accuracy, fluency_score, completeness))
     other = (1.0 - WEAKEST_WEIGHT) / 2
-    return WEAKEST_WEIGHT * weakest + other * middle + other * strongest
+    mix = WEAKEST_WEIGHT * weakest + other * middle + other * strongest
+    return mix * said_share ** COMPLETENESS_EXPONENT
 
 
 @dataclass(frozen=True)
@@ -220,12 +359,16 @@ def combine(
     path: list[Segment],
     transcript: list[Segment] | None,
     provider_name: str,
+    token_phonemes: list[list[PhonemeScore]] | None = None,
 ) -> ScoringResult:
     """Word scores for the written words, the four overall scores and the recognised text."""
     scorable_index = [i for i, ref in enumerate(reference) if ref.scorable]
     per_word: dict[int, list[TokenScore]] = {}
+    phonemes_of_word: dict[int, list[PhonemeScore]] = {}
     for k, ref_i in enumerate(scorable_index):
         per_word.setdefault(reference[ref_i].word_index, []).append(token_scores[k])
+        phonemes_of_word.setdefault(reference[ref_i].word_index, []).extend(
+            token_phonemes[k] if token_phonemes else [])
 
     word_scores: list[tuple[int, WordScore]] = []
     for w, display in enumerate(displays):
@@ -240,7 +383,8 @@ def combine(
         else:
             error = "none"
         value = round(sum(s.score for s in scores) / len(scores), 1)
-        word_scores.append((_word_start(w, reference, scorable_index, plan), WordScore(display, value, error)))
+        word_scores.append((_word_start(w, reference, scorable_index, plan),
+                            WordScore(display, value, error, phonemes_of_word.get(w, []))))
 
     for start, end in plan.insertions:
         heard = _words_within(transcript, start, end)
@@ -249,14 +393,19 @@ def combine(
     # Insertions go where they were heard; reference words keep their order.
     ordered = _merge_insertions(word_scores)
 
-    said = [s for s in token_scores if s.error_type != "omission"]
-    accuracy = sum(s.score for s in said) / len(said) if said else 0.0
+    # Over every scorable token, an omitted one counting 0: an unread part is not accurate.
+    accuracy = sum(s.score for s in token_scores) / len(token_scores)
     n_correct = sum(s.error_type == "none" for s in token_scores)
     completeness = 100.0 * n_correct / len(token_scores)
     fluency_score = fluency(plan, path)
+    # Said as the reference has it: matched, and no phone of it heard as another.
+    phone_heard_as_other = [any(p.error == "substitution" for p in phonemes)
+                            for phonemes in token_phonemes or [[] for _ in plan.status]]
+    n_wrong = sum(status != "matched" or phone_heard_as_other[k] for k, status in enumerate(plan.status))
+    said_share = 1.0 - n_wrong / len(token_scores)
     return ScoringResult(
         recognized_text=_recognized_text(displays, reference, scorable_index, plan, transcript, n_correct),
-        pronunciation_score=round(pronunciation(accuracy, fluency_score, completeness), 1),
+        pronunciation_score=round(pronunciation(accuracy, fluency_score, completeness, said_share), 1),
         accuracy_score=round(accuracy, 1),
         fluency_score=round(fluency_score, 1),
         completeness_score=round(completeness, 1),

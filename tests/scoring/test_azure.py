@@ -43,6 +43,22 @@ def test_scores_and_words_of_an_assessment_are_mapped():
     assert all(w.error_type == "none" for i, w in enumerate(result.word_scores) if i != 8)
 
 
+def test_phonemes_keep_azures_symbols_with_ipa_and_say_what_was_heard():
+    data = fixture("azure_mispronunciation.json")
+    aa = data["NBest"][0]["Words"][8]["Phonemes"][1]
+    aa["PronunciationAssessment"]["NBestPhonemes"] = [{"Phoneme": "ae", "Score": 80}, {"Phoneme": "aa", "Score": 12}]
+
+    coffee = result_from_azure_json(data).word_scores[8]
+
+    assert [(p.phoneme, p.ipa, p.score) for p in coffee.phonemes] == [
+        ("k", "k", 96.0), ("aa", "ɑ", 12.0), ("f", "f", 35.0), ("iy", "i", 25.0)]
+    assert [(p.heard, p.error) for p in coffee.phonemes] == [(None, None), ("ae", "substitution"), (None, None),
+                                                             (None, None)]
+    assert result_from_azure_json(fixture("azure_flat.json")).word_scores[0].phonemes == []
+    miscue = {w.word: w for w in result_from_azure_json(fixture("azure_miscue.json")).word_scores}
+    assert miscue["coffee"].phonemes == [] and miscue["water"].phonemes == []
+
+
 def test_miscues_become_omissions_and_insertions():
     result = result_from_azure_json(fixture("azure_miscue.json"))
 

@@ -1,5 +1,6 @@
 """The local engine's rules on plain data, its decoder pool, threads, and the provider factory."""
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,10 +12,21 @@ from django.core.management.base import SystemCheckError
 from scoring.audio import decode_audio
 from scoring.checks import check_speech_settings
 from scoring.providers import local_scoring as rules
-from scoring.providers.base import AudioQualityError, SpeechProviderTimeoutError
+from scoring.providers.base import AudioQualityError, OffTaskSpeechError, SpeechProviderTimeoutError
 from scoring.providers.factory import get_speech_provider
 from scoring.providers.local import LocalSpeechProvider, _EnginePool
-from scoring.providers.local_scoring import Segment, heard_speech, plan_tokens, pronunciation
+from scoring.providers.local_scoring import (
+    PhoneSegment,
+    ReferenceToken,
+    Segment,
+    TokenScore,
+    heard_speech,
+    off_task,
+    plan_tokens,
+    pronunciation,
+    score_phonemes,
+    substitution_candidates,
+)
 from tests.scoring.helpers import REFERENCE, clip
 
 TOKENS = ["i", "like", "green", "tea"]
@@ -108,6 +120,75 @@ def test_a_substituted_word_keeps_half_its_fit_and_an_omitted_one_nothing():
         (100, "none"), (50, "mispronunciation"), (0, "omission"), (0, "omission")]
 
 
+def test_a_word_error_costs_more_than_its_share_of_accuracy():
+    assert pronunciation(90, 90, 90, said_share=0.9) == pytest.approx(90 * 0.9 ** rules.COMPLETENESS_EXPONENT)
+    assert pronunciation(90, 90, 90, said_share=0.9) < 90 - 10
+
+
+def test_accuracy_and_fluency_count_the_unread_part_of_the_sentence():
+    # Only "i" was said (German speech matching only "The" used to get accuracy and fluency 100).
+    path = [pause(0, 9), word("i", 10, 19), pause(20, 120)]
+    plan = plan_tokens(TOKENS, PHONES, path)
+    scores = rules.score_tokens(plan, aligned_fit=[-10.0, None, None, None])
+
+    result = rules.combine(displays=["I", "like", "green", "tea"],
+                           reference=[ReferenceToken(i, t, True) for i, t in enumerate(TOKENS)], plan=plan,
+                           token_scores=scores, path=path, transcript=None, provider_name="local")
+
+    assert result.accuracy_score == 25
+    # 10 frames for its one phone: the other nine phones would have taken 90.
+    assert result.fluency_score == pytest.approx(100 * 10 / (10 + 90), abs=0.1)
+    assert result.completeness_score == 25
+    assert result.pronunciation_score < 10
+
+
+def test_off_task_speech_is_told_from_a_reading_with_mistakes():
+    tokens = ["i", "would", "like", "a", "cup", "of", "tea"]
+    other_sentence = [garbage(0, 99), word("a", 100, 110), garbage(111, 250)]
+    one_word_wrong = [word("i", 0, 9), word("would", 10, 29), word("like", 30, 49), word("a", 50, 59),
+                      garbage(60, 89), word("of", 90, 99), word("tea", 100, 130)]
+    truncated = [word("i", 0, 9), word("would", 10, 29), pause(30, 300)]
+    short_burst = [word("i", 0, 9), garbage(10, 60)]
+
+    def refused(path, transcript=None):
+        return off_task(tokens, plan_tokens(tokens, [1] * 7, path), path, transcript)
+
+    assert refused(other_sentence)
+    assert refused(other_sentence, transcript=[word("the", 0, 20), word("weather", 21, 60), word("is", 61, 99),
+                                               word("a", 100, 110), word("storm", 111, 250)])
+    assert not refused(other_sentence, transcript=[word("i", 0, 9), word("would", 10, 29), word("a", 100, 110)])
+    assert not refused(one_word_wrong)
+    assert not refused(truncated)
+    assert not refused(short_burst)
+
+
+def test_a_weak_phone_the_phone_loop_heard_as_another_is_a_candidate():
+    phones = [[PhoneSegment("TH", 10, 21, -25.0), PhoneSegment("IH", 22, 26, -6.0)],
+              [PhoneSegment("K", 30, 35, -40.0)], None]
+    loop = [Segment("garbage", "+s", 8, 20, -38.0), Segment("garbage", "+ih", 21, 26, -30.0),
+            Segment("garbage", "+k", 30, 35, -30.0)]
+
+    assert substitution_candidates(phones, loop) == {0: [(0, "S")]}
+
+
+def test_phonemes_are_scored_by_fit_and_omitted_tokens_have_theirs_at_zero():
+    path = [word("i", 10, 20), word("like", 21, 40), pause(41, 60)]
+    plan = plan_tokens(TOKENS, PHONES, path)
+    aligned = [[PhoneSegment("AY", 10, 20, -5.0)],
+               [PhoneSegment("L", 21, 26, -5.0), PhoneSegment("AY", 27, 35, -40.0), PhoneSegment("K", 36, 40, -15.0)],
+               None, None]
+    dictionary = [["AY"], ["L", "AY", "K"], ["G", "R", "IY", "N"], ["T", "IY"]]
+
+    phonemes = score_phonemes(plan, dictionary, aligned, substitutions={1: (1, "EH")})
+
+    assert [(p.phoneme, p.ipa, p.score, p.heard, p.error) for p in phonemes[1]] == [
+        ("L", "l", 100, None, None), ("AY", "aɪ", 25, "EH", "substitution"), ("K", "k", 100, None, None)]
+    assert [(p.phoneme, p.score, p.error) for p in phonemes[3]] == [("T", 0, "omission"), ("IY", 0, "omission")]
+    scores = rules.apply_phoneme_errors([TokenScore(100, "none")] * 2 + [TokenScore(0, "omission")] * 2, phonemes)
+    assert scores[0] == TokenScore(100, "none")
+    assert scores[1] == TokenScore(pytest.approx(75), "mispronunciation")
+
+
 def test_long_pauses_cost_fluency():
     fluent = [word("i", 0, 19), word("like", 20, 39), word("green", 40, 59), word("tea", 60, 79)]
     halting = [word("i", 0, 19), pause(20, 99), word("like", 100, 119), word("green", 120, 139), word("tea", 140, 159)]
@@ -161,8 +242,9 @@ def test_a_score_does_not_depend_on_what_the_engine_heard_before():
     changed = decode_audio(clip("changed.wav"), max_seconds=30)
     first = provider.transcribe_and_score(changed, REFERENCE)
 
-    for name in ("different.wav", "right.mp3", "truncated.wav"):
-        provider.transcribe_and_score(decode_audio(clip(name), max_seconds=30), REFERENCE)
+    for name in ("different.wav", "right.mp3", "truncated.wav", "sink.wav"):
+        with contextlib.suppress(OffTaskSpeechError):  # different.wav is refused, after three passes
+            provider.transcribe_and_score(decode_audio(clip(name), max_seconds=30), REFERENCE)
         assert provider.transcribe_and_score(changed, REFERENCE) == first
 
 

@@ -2,7 +2,18 @@
 
 import pytest
 
-from tests.scoring.helpers import REFERENCE_WORDS, clip, pcm_of, post_score, silence, wav_bytes, words
+from tests.scoring.helpers import (
+    REFERENCE,
+    REFERENCE_WORDS,
+    URL,
+    clip,
+    pcm_of,
+    post_score,
+    silence,
+    upload,
+    wav_bytes,
+    words,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +56,27 @@ def test_one_changed_word_is_flagged_as_that_word(auth_client):
     assert heard[:8] == ["i", "would", "like", "to", "order", "a", "cup", "of"] and heard[-1] == "please"
     assert len(heard) == 10  # the word said instead of "coffee" is transcribed in its place
     assert body["accuracy_score"] < right["accuracy_score"]
-    assert body["pronunciation_score"] < right["pronunciation_score"]
+    # One wrong word of ten costs clearly more than its tenth of the accuracy.
+    assert right["pronunciation_score"] - body["pronunciation_score"] > 16
 
 
-def test_a_different_sentence_scores_low(auth_client):
-    response = post_score(auth_client, clip("different.wav"))  # "The weather is very cold today ..."
+@pytest.mark.parametrize("name", ["different.wav", "german.wav"])
+def test_speech_that_is_not_the_sentence_is_refused_as_off_task(auth_client, name):
+    # "The weather is very cold today in the mountains"; a German sentence (espeak-ng -v de)
+    response = post_score(auth_client, clip(name))
 
-    assert response.status_code == 200
-    body = response.json()
-    assert body["pronunciation_score"] <= 40
-    assert body["completeness_score"] <= 40
-    assert sum(w["error_type"] != "none" for w in body["word_scores"]) >= 6
-    assert "weather" in body["recognized_text"].lower()
+    assert response.status_code == 422
+    assert response.json() == {"code": "off_task",
+                               "detail": "The speech does not match the sentence. Read the sentence shown."}
+
+
+def test_the_off_task_refusal_speaks_the_learners_language(auth_client):
+    response = auth_client.post(URL, {"audio": upload(clip("different.wav")), "reference_text": REFERENCE},
+                                format="multipart", HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert response.status_code == 422
+    assert response.json() == {"code": "off_task",
+                               "detail": "Lời nói không khớp với câu mẫu. Hãy đọc câu được hiển thị."}
 
 
 def test_a_truncated_reading_has_omissions_and_lower_completeness(auth_client):
@@ -71,8 +91,54 @@ def test_a_truncated_reading_has_omissions_and_lower_completeness(auth_client):
     assert by_word["cup"]["error_type"] == "none"
     assert body["completeness_score"] < right["completeness_score"]
     assert body["completeness_score"] <= 70
-    assert body["pronunciation_score"] < right["pronunciation_score"]
+    # The unread part counts against accuracy and fluency too, not only completeness.
+    assert body["accuracy_score"] <= 75 and body["fluency_score"] <= 75
+    assert body["pronunciation_score"] < right["pronunciation_score"] - 30
+    assert [p["error"] for p in by_word["coffee"]["phonemes"]] == ["omission"] * 4
+    assert [p["score"] for p in by_word["coffee"]["phonemes"]] == [0] * 4
     assert body["recognized_text"].lower().split() == ["i", "would", "like", "to", "order", "a", "cup"]
+
+
+THINK = "I think it is a good idea."
+
+
+def test_every_word_has_its_phonemes_in_arpabet_and_ipa(auth_client):
+    body = post_score(auth_client, clip("right.wav")).json()
+
+    coffee = words(body)["coffee"]["phonemes"]
+    assert [(p["phoneme"], p["ipa"]) for p in coffee] == [("K", "k"), ("AA", "ɑ"), ("F", "f"), ("IY", "i")]
+    assert [len(w["phonemes"]) for w in body["word_scores"]] == [1, 3, 3, 2, 4, 1, 3, 2, 4, 4]
+    for word in body["word_scores"]:
+        for phoneme in word["phonemes"]:
+            assert set(phoneme) == {"phoneme", "ipa", "score", "heard", "error"}
+            assert 0 <= phoneme["score"] <= 100
+            assert (phoneme["heard"], phoneme["error"]) == (None, None)
+
+
+def test_a_sound_said_as_another_is_reported_with_what_was_heard(auth_client):
+    right = post_score(auth_client, clip("think.wav"), reference=THINK).json()
+    body = post_score(auth_client, clip("sink.wav"), reference=THINK).json()  # "I sink it is a good idea"
+
+    assert all(w["error_type"] == "none" for w in right["word_scores"])
+    assert not [p for w in right["word_scores"] for p in w["phonemes"] if p["error"]]
+    think = words(body)["think"]
+    assert think["error_type"] == "mispronunciation"
+    th = think["phonemes"][0]
+    assert (th["phoneme"], th["ipa"], th["heard"], th["error"]) == ("TH", "θ", "S", "substitution")
+    assert th["score"] == min(p["score"] for w in body["word_scores"] for p in w["phonemes"])
+    assert [p["error"] for p in think["phonemes"][1:]] == [None] * 3
+    assert {w for w, ws in words(body).items() if ws["error_type"] != "none"} == {"think"}
+    assert right["pronunciation_score"] - body["pronunciation_score"] > 16
+
+
+@pytest.mark.parametrize("voice", ["en-gb", "hi"])
+def test_an_accented_right_reading_scores_above_the_same_voice_saying_a_wrong_word(auth_client, voice):
+    right = post_score(auth_client, clip(f"accent-{voice}-right.wav"))
+    changed = post_score(auth_client, clip(f"accent-{voice}-changed.wav"))  # "... a cup of water please"
+
+    assert right.status_code == 200 and changed.status_code == 200
+    assert right.json()["pronunciation_score"] >= changed.json()["pronunciation_score"] + 10
+    assert right.json()["completeness_score"] > changed.json()["completeness_score"]
 
 
 def test_the_file_name_and_content_type_do_not_matter(auth_client):
@@ -232,4 +298,9 @@ def test_the_endpoint_is_in_the_api_docs(api_client):
     assert set(schema["components"]["schemas"][request]["required"]) == {"audio", "reference_text"}
     result = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][result]["properties"]) == SCORE_FIELDS
+    assert set(schema["components"]["schemas"]["WordScore"]["properties"]) == {
+        "word", "score", "error_type", "phonemes"}
+    assert set(schema["components"]["schemas"]["PhonemeScore"]["properties"]) == {
+        "phoneme", "ipa", "score", "heard", "error"}
+    assert "off_task" in operation["responses"]["422"]["description"]
     assert api_client.get("/api/docs/").status_code == 200
