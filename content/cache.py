@@ -25,15 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from core.cache import CacheUnavailable, ResilientRedisCache, get_quietly
+from core.cache import CacheUnavailable, ResilientRedisCache, advance_generation, generation, get_quietly
 
-GENERATION_KEY = "content:generation"
+CONTENT_GENERATION = "content"  # its key: content:generation
 PUBLIC_TAGS_KEY = "content:tags:public"
-
-
-def _fresh_generation() -> int:
-    # Time-based, so a generation lost to eviction or a restart never repeats an old one.
-    return time.time_ns()
 
 
 def content_generation() -> int | None:
@@ -42,22 +37,12 @@ def content_generation() -> int | None:
     Without it nothing cached can be trusted to be current (an edit could not bump it), so
     callers then read from the database.
     """
-    try:
-        generation = cache.get(GENERATION_KEY)
-        if generation is None:
-            cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-            generation = cache.get(GENERATION_KEY) or _fresh_generation()
-    except CacheUnavailable:
-        return None
-    return generation
+    return generation(CONTENT_GENERATION)
 
 
 def bump_content_generation() -> None:
     # CacheUnavailable goes through: an edit whose caches cannot be invalidated must not commit.
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation stored yet: any new one differs from what keys used
-        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+    advance_generation(CONTENT_GENERATION)
 
 
 def tag_ids_hash(tag_ids: Iterable[uuid.UUID | str]) -> str:

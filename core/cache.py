@@ -229,7 +229,7 @@ def count_in_window(key: str, window: int, *, alias: str = "counters") -> int:
 # --- generations: one number per name, bumped by any change the cached reads under it depend on ----------
 
 def _generation_key(name: str) -> str:
-    return f"generation:{name}"
+    return f"{name}:generation"
 
 
 def generation(name: str) -> int | None:
@@ -242,10 +242,20 @@ def generation(name: str) -> int | None:
         if value is None:
             # Time-based, so a generation lost to eviction or a restart never repeats an old one.
             cache.add(key, time.time_ns(), timeout=None)
-            value = cache.get(key)
+            value = cache.get(key) or time.time_ns()
     except CacheUnavailable:
         return None
     return value
+
+
+def advance_generation(name: str) -> None:
+    """Move the generation of `name` on at once; `CacheUnavailable` goes through, for a caller whose change must
+    not commit when its caches cannot be invalidated."""
+    cache = caches["default"]
+    try:
+        cache.incr(_generation_key(name))
+    except ValueError:  # none stored yet: any new one differs from what keys used
+        cache.set(_generation_key(name), time.time_ns(), timeout=None)
 
 
 def learner_generation_name(user_id: Any) -> str:
@@ -260,12 +270,8 @@ def bump_generation(name: str) -> None:
     from django.db import transaction
 
     def bump() -> None:
-        cache = caches["default"]
         try:
-            try:
-                cache.incr(_generation_key(name))
-            except ValueError:  # none stored yet: any new one differs from what keys used
-                cache.set(_generation_key(name), time.time_ns(), timeout=None)
+            advance_generation(name)
         except CacheUnavailable:
             pass
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F
 from django.utils import timezone
 
 from community import selectors as community_selectors
 from core.cache import generation, learner_generation_name, read_through
 from courses import selectors as courses_selectors
-from game.models import LearnerTagStats
-from game.rules.progress import accuracy, weakest_tags
+from game.rules.progress import weakest_tags
+from game.selectors.progress import tag_accuracy
 from game.selectors.review import due_review_counts
 from game.selectors.sessions import local_day_start, user_zone
 from rewards import selectors as rewards_selectors
@@ -33,10 +32,7 @@ HOME_CACHE_SECONDS = 300
 
 def weak_tags(*, user: User) -> list[dict[str, Any]]:
     """The learner's weakest tags by their running per-tag counts (one query, O(tags practised))."""
-    rows = LearnerTagStats.objects.filter(user=user).annotate(name=F("tag__name")).values(
-        "tag_id", "name", "sentences", "correct")
-    return weakest_tags([{"tag": {"id": row["tag_id"], "name": row["name"]},
-                          **accuracy(row["sentences"], row["correct"])} for row in rows])
+    return weakest_tags(tag_accuracy(user))
 
 
 def _own_parts(user: User, now: datetime) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def _struggling_sentences(user: User) -> list[dict[str, Any]]:
     ]
 
 
-def _by_tag(user: User) -> list[dict[str, Any]]:
+def tag_accuracy(user: User) -> list[dict[str, Any]]:
+    """The learner's accuracy per tag practised, by tag name, from the running per-tag counts (one query)."""
     rows = (LearnerTagStats.objects.filter(user=user).annotate(name=F("tag__name"))
             .order_by("tag__name").values("tag_id", "name", "sentences", "correct"))
     return [{"tag": {"id": row["tag_id"], "name": row["name"]}, **accuracy(row["sentences"], row["correct"])}
@@ -78,7 +79,7 @@ def _progress(user: User, zone, today) -> dict[str, Any]:
     totals = LearnerProgress.objects.filter(user=user).first() or LearnerProgress(user=user)
     by_level = [{"level": level, **accuracy(counts[0], counts[1])}
                 for level, counts in sorted(totals.by_level.items())]
-    by_tag = _by_tag(user)
+    by_tag = tag_accuracy(user)
     weak_tags = weakest_tags(by_tag)
     last = totals.last_practice_date
     current = totals.current_run if last is not None and (today - last).days <= 1 else 0
