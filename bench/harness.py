@@ -235,72 +235,15 @@ def interleaved(base_url: str, targets: dict[str, str], headers: dict[str, str],
 
     `targets` maps a name to a path (the bare endpoint is one of them, so it is measured in the same server at
     the same moments as the others). In a round, each of `clients` threads, released together and each with its
-    own `requests.Session` (kept across rounds, so connections are reused), sends `requests_per_round` sweeps of
-    one request per target, one after the other; the threads start their sweeps at different targets so that
-    concurrent requests mix the endpoints. A round's p50/p95 of a target are over all its requests of that round
-    (clients x requests_per_round); the medians over rounds are what is returned. Any answer but 200 ends the
-    run (SystemExit): the time of a failed request says nothing about the endpoint.
+    own `requests.Session` (idle connections dropped before each round: see `interleaved_requests`), sends
+    `requests_per_round` sweeps of one request per target, one after the other; the threads start their sweeps
+    at different targets so that concurrent requests mix the endpoints. A round's p50/p95 of a target are over
+    all its requests of that round (clients x requests_per_round); the medians over rounds are what is
+    returned. Any answer but 200 ends the run (SystemExit): the time of a failed request says nothing about the
+    endpoint.
     """
-    import requests
-
-    sessions = [requests.Session() for _ in range(clients)]
-    for session in sessions:
-        session.headers.update(headers)
-    per_round: dict[str, list[Latency]] = {name: [] for name in targets}
-    try:
-        for _ in range(rounds):
-            for name, seconds in _interleaved_round(base_url, targets, sessions, requests_per_round).items():
-                per_round[name].append(latency(seconds))
-    finally:
-        for session in sessions:
-            session.close()
-    return {name: Percentiles(p50=statistics.median(figures.p50 for figures in series),
-                              p95=statistics.median(figures.p95 for figures in series))
-            for name, series in per_round.items()}
-
-
-def _interleaved_round(base_url: str, targets: dict[str, str], sessions: list[Any],
-                       sweeps: int) -> dict[str, list[float]]:
-    """One round of `interleaved`: one thread per session, released together; the seconds of every request."""
-    names = list(targets)
-    samples: dict[str, list[float]] = {name: [] for name in names}
-    lock = threading.Lock()
-    failed = threading.Event()
-    errors: list[BaseException] = []
-    gate = threading.Barrier(len(sessions))
-
-    def client(index: int) -> None:
-        order = names[index % len(names):] + names[:index % len(names)]
-        mine: dict[str, list[float]] = {name: [] for name in names}
-        try:
-            gate.wait()
-            for _ in range(sweeps):
-                for name in order:
-                    if failed.is_set():
-                        return
-                    started = time.perf_counter()
-                    response = sessions[index].get(base_url + targets[name], timeout=60)
-                    elapsed = time.perf_counter() - started
-                    if response.status_code != 200:
-                        raise SystemExit(f"GET {targets[name]} answered {response.status_code}: "
-                                         f"{response.content[:300]!r}")
-                    mine[name].append(elapsed)
-        except BaseException as error:  # SystemExit too: in a thread it would vanish silently
-            failed.set()
-            errors.append(error)
-        finally:
-            with lock:
-                for name, values in mine.items():
-                    samples[name].extend(values)
-
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(sessions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return samples
+    return interleaved_requests(base_url, {name: Call("GET", path) for name, path in targets.items()}, headers,
+                                rounds=rounds, requests_per_round=requests_per_round, clients=clients)
 
 
 def load_average() -> str:

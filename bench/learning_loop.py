@@ -33,7 +33,6 @@ on 2 CPUs, most of it the week's close.
 
 import os
 import random
-import statistics
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -78,14 +77,9 @@ from community.models import CommunityProfile, Friendship, League, WeeklyXp  # n
 from community.services import close_finished_weeks  # noqa: E402
 from content.models import Speech  # noqa: E402
 from content.seeding import seed as seed_content  # noqa: E402
-from game.models import GameMode, GameResult, GameSession, LearnerTagStats, ReviewCard, UserResponse  # noqa: E402
+from game.models import GameResult, GameSession, LearnerTagStats, ReviewCard  # noqa: E402
 from game.seeding import seed_achievements, seed_course  # noqa: E402
-from game.services.review import rebuild_review_cards  # noqa: E402
-from game.services.tag_stats import rebuild_tag_stats  # noqa: E402
-from rewards import rules as reward_rules  # noqa: E402
-from rewards.inputs import SessionRewards  # noqa: E402
-from rewards.models import Achievement, AchievementAward, RewardedSession, XpEvent  # noqa: E402
-from rewards.services import rebuild_stats  # noqa: E402
+from rewards.models import XpEvent  # noqa: E402
 
 # The invite-code alphabet of community.services.profiles: a learner's number written in it is a unique code.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -136,73 +130,6 @@ def seed_friends(learner: uuid.UUID, others: list[uuid.UUID], rng: random.Random
                          for a, b in ((learner, friend), (friend, learner))])
 
 
-def seed_history(learner: User, speeches: list[Speech], now, rng: random.Random) -> int:
-    """SESSIONS sessions of RESULTS_PER_SESSION results, newest a few minutes ago, one every SESSION_SPACING, with
-    what `rewards.services.record_session` would have written for each (the rebuilds start from these rows);
-    returns the XP earned in the current league week."""
-    week = rules.week_start(now, keys.zone())
-    sessions, results, rewarded, events = [], [], [], []
-    total_xp = week_xp = 0
-    for n in range(SESSIONS):
-        completed = now - timedelta(minutes=5) - n * SESSION_SPACING - timedelta(minutes=rng.randint(0, 60))
-        chosen = rng.sample(speeches, RESULTS_PER_SESSION)
-        answers = rng.choices([UserResponse.CORRECT, UserResponse.INCORRECT, UserResponse.SKIPPED],
-                              weights=[7, 2, 1], k=RESULTS_PER_SESSION)
-        scores = [None if answer == UserResponse.SKIPPED else round(rng.uniform(35, 100), 1) for answer in answers]
-        scored = [score for score in scores if score is not None]
-        correct = answers.count(UserResponse.CORRECT)
-        high_scores = sum(1 for score in scored if score >= reward_rules.HIGH_SCORE)
-        amounts = reward_rules.session_xp(sentences=RESULTS_PER_SESSION, correct=correct, high_scores=high_scores)
-        xp = sum(amounts.values())
-        total_xp += xp
-        if rules.week_start(completed, keys.zone()) == week:
-            week_xp += xp
-        level = reward_rules.level_for(total_xp)[0]
-        answer = SessionRewards(xp_awarded=xp, xp_total=total_xp, level=level, level_up=False, today_xp=xp,
-                                daily_goal=reward_rules.DAILY_GOAL_MIN, daily_goal_reached=False, streak_days=1,
-                                freezes_used=0, freezes_left=0).as_dict()
-        session = GameSession(
-            id=uuid.uuid4(), user=learner, mode=GameMode.LISTEN_AND_REPEAT, level=chosen[0].level,
-            sentence_type=chosen[0].type, selected_tags=[], total_sentences=RESULTS_PER_SESSION,
-            correct_count=correct, max_streak=harness.longest_run(answers),
-            avg_pronunciation_score=round(statistics.fmean(scored), 1) if scored else None,
-            duration_seconds=240, started_at=completed - timedelta(minutes=4), completed_at=completed,
-            outcome={"rewards": answer, "lesson": None})
-        sessions.append(session)
-        results += [GameResult(session_id=session.id, speech_id=speech.id, sequence_number=i, user_response=answer_,
-                               pronunciation_score=score, recognized_text=None if score is None else speech.text,
-                               response_time_ms=rng.randint(1500, 9000))
-                    for i, (speech, answer_, score) in enumerate(zip(chosen, answers, scores, strict=True), start=1)]
-        day = completed.date()  # the learners' time zone is UTC
-        rewarded.append(RewardedSession(user=learner, session_id=session.id, completed_at=completed, local_day=day,
-                                        level=session.level, sentences=RESULTS_PER_SESSION, correct=correct,
-                                        high_scores=high_scores, rewards=answer))
-        events += [XpEvent(user=learner, amount=amount, reason=reason, session_id=session.id, local_day=day)
-                   for reason, amount in amounts.items()]
-    copy_in(GameSession, sessions)
-    copy_in(GameResult, results)
-    copy_in(RewardedSession, rewarded)
-    copy_in(XpEvent, events)
-    return week_xp
-
-
-def award_reached_achievements(learner: User, now) -> int:
-    """What its rebuilt stats reach, as record_session would have awarded it; all seen but the last two."""
-    counters = rebuild_stats(user=learner).counters
-    reached = [achievement for achievement in Achievement.objects.filter(is_active=True)
-               if reward_rules.achievement_value(kind=achievement.kind, level=achievement.level,
-                                                 counters=counters) >= achievement.threshold]
-    AchievementAward.objects.bulk_create([
-        AchievementAward(user=learner, achievement=achievement, awarded_at=now - timedelta(days=len(reached) - n),
-                         seen_at=None if n >= len(reached) - 2 else now)
-        for n, achievement in enumerate(reached)])
-    XpEvent.objects.bulk_create([
-        XpEvent(user=learner, amount=achievement.xp_reward, reason=reward_rules.ACHIEVEMENT, achievement=achievement,
-                local_day=now.date()) for achievement in reached if achievement.xp_reward > 0])
-    rebuild_stats(user=learner)  # the achievements' XP counted
-    return len(reached)
-
-
 def seed(now) -> tuple[User, dict[str, int]]:
     rng = random.Random(17)
     zone = keys.zone()
@@ -224,14 +151,12 @@ def seed(now) -> tuple[User, dict[str, int]]:
         seed_friends(learner.pk, [user_id for user_id, _ in learners[1:]], rng)
     speeches = list(Speech.objects.only("id", "level", "type", "text"))
     with step(f"{SESSIONS:,} sessions x {RESULTS_PER_SESSION} results, rewarded sessions, XP ledger"):
-        week_xp = seed_history(learner, speeches, now, rng)
+        week_xp = harness.seed_sessions(learner, speeches, sessions=SESSIONS, results_per_session=RESULTS_PER_SESSION,
+                                        now=now, rng=rng, spacing_hours=SESSION_SPACING.total_seconds() / 3600)
+        # Already seated by seed_week: this week's XP is the history's (week_xp=0 below seats nobody again).
         WeeklyXp.objects.filter(user=learner, week_start=week).update(xp=week_xp)
-    with step("rebuild: reward stats and the achievements they reach"):
-        sizes["achievements"] = award_reached_achievements(learner, now)
-    with step("rebuild: FSRS review cards (replays every result)"):
-        sizes["review_cards"] = rebuild_review_cards(user=learner)
-    with step("rebuild: per-tag counts"):
-        sizes["tag_stats"] = rebuild_tag_stats(user=learner)
+    with step("rebuild: reward stats and achievements, totals, FSRS review cards, per-tag counts"):
+        sizes.update(harness.rebuild_learner(learner, now=now, week_xp=0))
     with step("VACUUM ANALYZE"), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     sizes.update(
