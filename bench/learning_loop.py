@@ -23,6 +23,9 @@ What it does:
      with each client count of BENCH_CLIENTS (default "1,8"): a warm-up round first (not reported), then
      BENCH_ROUNDS (5) rounds of BENCH_REQUESTS (100) requests of each target; every figure is the median over
      the rounds. Prints p50/p95 and their ratios to the bare endpoint's, and the load average before and after.
+     What is measured is what a learner who keeps the app open sees: the parts of home only their own writes
+     change, their league seat and their friends leaderboard (friends' XP refreshed once a minute) come from
+     the cache after the first read; the league rank and table are read from Redis on every request.
   4. Times close_finished_weeks closing the previous week's leagues (all the learners), prints seconds,
      leagues, learners/s, and checks every learner's tier moved as their outcome says.
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from community import selectors, services
+from community.selectors.friends import FRIENDS_XP_REFRESH_SECONDS
 from community.selectors.people import public_profile
 from community.serializers import (
     AddFriendSerializer,
@@ -99,7 +100,8 @@ class FriendsLeaderboardApi(APIView):
 
     @extend_schema(tags=FRIENDS, summary="You and your friends by this week's XP",
                    description="The same league week as the leagues; friends who opted out of leagues are listed "
-                               "too.",
+                               "too. Your own XP, new and removed friends and renamed ones show at once; a "
+                               f"friend's new XP within {FRIENDS_XP_REFRESH_SECONDS} seconds.",
                    responses={200: FriendsLeaderboardSerializer, **UNAUTHENTICATED})
     def get(self, request):
         return Response(FriendsLeaderboardSerializer(selectors.friends_leaderboard(user=request.user)).data)

@@ -12,6 +12,10 @@ def league_ranking(league_id: object) -> str:
     return f"community:league:{league_id}"
 
 
+def public_profile(user_id: object) -> str:
+    return f"community:profile:{user_id}"
+
+
 def ladder() -> rules.Ladder:
     return rules.Ladder(size=settings.LEAGUE_SIZE, promote=settings.LEAGUE_PROMOTE, demote=settings.LEAGUE_DEMOTE)
 

@@ -65,7 +65,9 @@ class WeeklyXp(models.Model):
         DEMOTED = "demoted", "demoted"
 
     id = models.BigAutoField(primary_key=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_xp")
+    # Indexed by community_weekly_user_xp (a friends leaderboard reads the XP from the index alone).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_xp",
+                             db_index=False)
     week_start = models.DateField()
     xp = models.PositiveIntegerField(default=0)
     league = models.ForeignKey(League, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")
@@ -78,7 +80,8 @@ class WeeklyXp(models.Model):
         verbose_name_plural = "weekly XP"
         constraints = [models.UniqueConstraint(fields=["user", "week_start"], name="community_weekly_xp_once")]
         indexes = [models.Index(fields=["league", "xp"], name="community_weekly_league_xp"),
-                   models.Index(fields=["week_start", "user"], name="community_weekly_week_user")]
+                   models.Index(fields=["week_start", "user"], name="community_weekly_week_user"),
+                   models.Index(fields=["user", "week_start", "xp"], name="community_weekly_user_xp")]
 
     def __str__(self) -> str:
         return f"{self.xp} XP of {self.user_id}, week of {self.week_start}"

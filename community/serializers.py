@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from core.api.fields import PreparedList
+
 
 class PublicLearnerSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -35,7 +37,7 @@ class LeagueSerializer(serializers.Serializer):
     members = serializers.IntegerField()
     promote = serializers.IntegerField(help_text="How many at the top go up a tier.")
     demote = serializers.IntegerField(help_text="How many at the bottom go down a tier.")
-    entries = LeagueEntrySerializer(many=True)
+    entries = PreparedList(child=LeagueEntrySerializer())
 
 
 class LeagueTableSerializer(serializers.Serializer):
@@ -110,4 +112,4 @@ class FriendsLeaderboardEntrySerializer(serializers.Serializer):
 
 class FriendsLeaderboardSerializer(serializers.Serializer):
     week = LeagueWeekSerializer()
-    entries = FriendsLeaderboardEntrySerializer(many=True)
+    entries = PreparedList(child=FriendsLeaderboardEntrySerializer())

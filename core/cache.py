@@ -214,6 +214,37 @@ def set_quietly(key: str, value: Any, timeout: float | None, *, alias: str = "de
         pass
 
 
+def get_many_quietly(keys: list[str], *, alias: str = "default") -> dict[str, Any]:
+    """The cached values of those `keys` that are present; none while the cache is unavailable."""
+    try:
+        return caches[alias].get_many(keys)
+    except CacheUnavailable:
+        return {}
+
+
+def set_many_quietly(values: dict[str, Any], timeout: float | None, *, alias: str = "default") -> None:
+    try:
+        caches[alias].set_many(values, timeout)
+    except CacheUnavailable:
+        pass
+
+
+def forget(key: str, *, alias: str = "default") -> None:
+    """Drop a cached value now and, inside a transaction, again once it commits (a reader that cached the old
+    row in between is undone); lost to an outage, the value lives out its own timeout."""
+    from django.db import transaction
+
+    def drop() -> None:
+        try:
+            caches[alias].delete(key)
+        except CacheUnavailable:
+            pass
+
+    drop()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(drop)
+
+
 def count_in_window(key: str, window: int, *, alias: str = "counters") -> int:
     """Count one event under `key` in a fixed window of `window` seconds from its first event; the count so far."""
     counters = caches[alias]
@@ -280,21 +311,31 @@ def bump_generation(name: str) -> None:
         transaction.on_commit(bump)
 
 
-def read_through(name: str, parts: tuple[Any, ...], generations: tuple[int | None, ...], compute: Callable[[], Any],
+def read_through(name: str, parts: tuple[Any, ...], depends_on: tuple[str, ...], compute: Callable[[], Any],
                  *, timeout: float) -> Any:
-    """`compute()`, cached under `name`, `parts` and the current `generations` of what it depends on.
+    """`compute()`, cached under `name` and `parts` while no generation named in `depends_on` moves on.
 
-    While any generation is unknown (the cache is away) nothing cached can be trusted: computed afresh.
-    What is cached is computed from the primary (a replica's lag would outlive itself in the cache).
+    The entry keeps the generations it was computed under, so one round trip reads the entry and the current
+    generations together. While the cache is away nothing cached can be trusted: computed afresh. What is
+    cached is computed from the primary (a replica's lag would outlive itself in the cache).
     """
-    if any(value is None for value in generations):
+    generation_keys = [_generation_key(generation_name) for generation_name in depends_on]
+    key = ":".join(str(part) for part in (name, *parts))
+    try:
+        found = caches["default"].get_many([*generation_keys, key])
+    except CacheUnavailable:
         return compute()
-    key = ":".join(str(part) for part in (name, *parts, *generations))
-    value = get_quietly(key)
-    if value is None:
-        from core.db.router import primary_reads
+    current = tuple(found.get(generation_key) for generation_key in generation_keys)
+    if None in current:  # first use of a generation (or evicted): make it
+        current = tuple(generation(generation_name) for generation_name in depends_on)
+        if None in current:
+            return compute()
+    entry = found.get(key)
+    if entry is not None and tuple(entry[0]) == current:
+        return entry[1]
+    from core.db.router import primary_reads
 
-        with primary_reads():
-            value = compute()
-        set_quietly(key, value, timeout)
+    with primary_reads():
+        value = compute()
+    set_quietly(key, (current, value), timeout)
     return value

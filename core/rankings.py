@@ -63,6 +63,25 @@ def top(key: str, *, ttl: int) -> list[tuple[str, int]] | None:
     return [(member.decode() if isinstance(member, bytes) else member, int(score)) for member, score in rows]
 
 
+def position(key: str, member: str, *, ttl: int) -> tuple[int, int, int] | None:
+    """(1-based rank in `top`'s order, members, score) of `member`; None when the set or the member is missing.
+
+    One round trip; reading a set keeps it for another `ttl` seconds.
+    """
+    def read(client: Any) -> list[Any]:
+        pipe = client.pipeline(transaction=False)
+        pipe.zrevrank(key, member)
+        pipe.zcard(key)
+        pipe.zscore(key, member)
+        pipe.expire(key, ttl)
+        return pipe.execute()
+
+    rank, members, score, _ = _run(read)
+    if rank is None or score is None:
+        return None
+    return rank + 1, members, int(score)
+
+
 def replace(key: str, scores: Mapping[str, int], *, ttl: int) -> None:
     """The whole set, swapped in at once."""
     def write(client: Any) -> None:

@@ -13,7 +13,6 @@ from uuid import UUID
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from content.models import Speech, Tag
-from core.cache import generation
 from courses import rules
 from courses.exceptions import CourseNotFound, LessonEmpty, LessonLocked, LessonNotFound
 from courses.models import Course, CourseStatus, Lesson, LessonItem, LessonProgress, Unit
@@ -172,10 +171,6 @@ def _open_lesson(*, user: User, course_id: UUID, course_title: str) -> dict[str,
 # Bumped by any change to courses, units, lessons or their items (courses.signals): what is cached from the
 # catalogue (the home screen's next lesson) is cached under it.
 CATALOGUE_GENERATION = "courses:catalogue"
-
-
-def catalogue_generation() -> int | None:
-    return generation(CATALOGUE_GENERATION)
 
 
 def next_lesson(*, user: User) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ together.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from community.exceptions import (
 )
 from community.models import CommunityProfile, FriendRequest, Friendship
 from community.services.profiles import normalise_invite_code, profile_of
+from core.cache import bump_generation, learner_generation_name
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,6 +55,12 @@ def _befriend(user: User, friend: User) -> None:
         raise AlreadyFriends() from error
     FriendRequest.objects.filter(Q(from_user=user, to_email=_address(friend.email))
                                  | Q(from_user=friend, to_email=_address(user.email))).delete()
+    _friends_changed(user.pk, friend.pk)
+
+
+def _friends_changed(*user_ids: Any) -> None:
+    for user_id in user_ids:
+        bump_generation(learner_generation_name(user_id))  # their cached friend lists
 
 
 def add_friend_by_code(*, user: User, invite_code: str) -> User:
@@ -112,3 +119,4 @@ def remove_friend(*, user: User, friend_id: UUID) -> None:
                                            | Q(user_id=friend_id, friend=user)).delete()
     if not deleted:
         raise FriendNotFound()
+    _friends_changed(user.pk, friend_id)

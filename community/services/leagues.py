@@ -20,7 +20,7 @@ from community import keys, rules
 from community.models import CommunityProfile, League, WeeklyXp
 from community.services.profiles import profile_of
 from core import rankings
-from core.cache import CacheUnavailable
+from core.cache import CacheUnavailable, bump_generation, learner_generation_name
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -92,6 +92,7 @@ def add_weekly_xp(*, user: User, xp: int, at: datetime, now: datetime | None = N
         profile = profile_of(user)
         if not profile.leagues_opt_out:
             entry.league = _seat(week=week, tier=_tier_for_week(profile, week))
+            bump_generation(learner_generation_name(user.pk))  # their cached seat
     entry.xp += xp
     entry.save()
     if entry.league_id is not None:
@@ -117,6 +118,7 @@ def set_leagues_opt_out(*, user: User, opted_out: bool, now: datetime | None = N
             entry.save(update_fields=["league", "updated_at"])
             key = keys.league_ranking(league_id)
             transaction.on_commit(lambda: _quietly(lambda: rankings.drop(key)))
+            bump_generation(learner_generation_name(user.pk))  # their cached seat
     return opted_out
 
 

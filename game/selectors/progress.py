@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F
 from django.utils import timezone
 
-from content.cache import content_generation
+from content.cache import CONTENT_GENERATION
 from content.models import Level
-from core.cache import generation, learner_generation_name, read_through
+from core.cache import learner_generation_name, read_through
 from game import rules
 from game.models import LearnerProgress, LearnerSpeechStats, LearnerTagStats, LearnerWeekScore
 from game.rules.progress import accuracy, recommendations, weakest_tags, week_starts, xp_totals
@@ -71,7 +71,7 @@ def learner_progress(*, user: User, now: datetime | None = None) -> dict[str, An
     zone = user_zone(user)
     today = now.astimezone(zone).date()
     return read_through("progress", (user.pk, zone.key, today.isoformat()),
-                        (generation(learner_generation_name(user.pk)), content_generation()),
+                        (learner_generation_name(user.pk), CONTENT_GENERATION),
                         lambda: _progress(user, zone, today), timeout=PROGRESS_CACHE_SECONDS)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from content.models import Speech
@@ -52,10 +53,20 @@ def review_speeches(*, user: User, limit: int, now: datetime | None = None) -> l
     return [speeches[speech_id] for speech_id in order]
 
 
-def due_review_counts(*, user: User, now: datetime, end_of_today: datetime) -> dict[str, int]:
-    """How many of the learner's active sentences are due now and by the end of today, in one query."""
-    return _due_cards(user=user, until=end_of_today).aggregate(
-        due_now=Count("id", filter=Q(due__lte=now)), due_today=Count("id"))
+def due_review_snapshot(*, user: User, now: datetime, end_of_today: datetime) -> dict[str, Any]:
+    """What today's due counts need at any later moment of the day, unchanged until the learner's next write
+    (or an archived sentence): how many were due at `now`, and when each of the rest falls due today."""
+    later = list(_due_cards(user=user, until=end_of_today).filter(due__gt=now).order_by("due")
+                 .values_list("due", flat=True))
+    return {"at": now, "due": _due_cards(user=user, until=now).count(), "later_today": later}
+
+
+def due_review_counts(snapshot: dict[str, Any], *, now: datetime) -> dict[str, int] | None:
+    """Due now and by the end of today from `snapshot`; None for a moment before it was taken."""
+    if now < snapshot["at"]:
+        return None
+    return {"due_now": snapshot["due"] + bisect_right(snapshot["later_today"], now),
+            "due_today": snapshot["due"] + len(snapshot["later_today"])}
 
 
 def due_review_count(*, user: User, until: datetime) -> int:

@@ -6,9 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from community.models import FriendRequest, Friendship
+from community.models import FriendRequest, Friendship, WeeklyXp
+from community.selectors.friends import FRIENDS_XP_REFRESH_SECONDS
 from tests.accounts.factories import UserFactory
-from tests.community.helpers import BOARD, FRIENDS, PARTICIPATION, client_of, earn, learners_with_xp
+from tests.community.helpers import BOARD, FRIENDS, PARTICIPATION, SESSIONS, client_of, earn, learners_with_xp
+from tests.content.factories import SpeechFactory
+from tests.game.payloads import session_body
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +147,50 @@ def test_the_friends_leaderboard_ranks_me_and_my_friends_by_this_weeks_xp():
         (4, str(idle.id), 0, False)]
     assert str(stranger.id) not in {row["user"]["id"] for row in board["entries"]}
     assert all(set(row["user"]) == {"id", "name", "avatar_url"} for row in board["entries"])
+
+
+def test_a_friend_renamed_or_gone_shows_on_the_leaderboard_at_once(user):
+    renamed, leaving = UserFactory(name="Lan"), UserFactory(name="Minh")
+    befriend(user, renamed)
+    befriend(user, leaving)
+    client = client_of(user)
+
+    def names() -> set[str]:
+        return {row["user"]["name"] for row in client.get(BOARD).json()["entries"]}
+
+    assert names() == {user.name, "Lan", "Minh"}
+    assert client_of(renamed).put("/api/v1/users/me", {"name": "Lan Anh"}, format="json").status_code == 200
+    assert client_of(leaving).delete("/api/v1/users/me").status_code == 204
+    assert names() == {user.name, "Lan Anh"}
+    assert [row["name"] for row in client.get(FRIENDS).json()["friends"]] == ["Lan Anh"]
+
+
+def test_a_new_or_removed_friend_shows_on_both_leaderboards_at_once(user):
+    friend = UserFactory()
+    board_of = {"me": client_of(user), "friend": client_of(friend)}
+    assert all(len(client.get(BOARD).json()["entries"]) == 1 for client in board_of.values())  # cached alone
+    befriend(user, friend)
+    assert all(len(client.get(BOARD).json()["entries"]) == 2 for client in board_of.values())
+    assert client_of(friend).delete(f"{FRIENDS}/{user.id}").status_code == 204
+    assert all(len(client.get(BOARD).json()["entries"]) == 1 for client in board_of.values())
+
+
+def test_my_own_xp_shows_on_the_leaderboard_at_once_and_a_friends_within_a_minute():
+    with time_machine.travel(datetime(2026, 11, 18, 10, tzinfo=ZoneInfo("UTC")), tick=False) as traveller:
+        me, friend = learners_with_xp(10, 20)
+        befriend(me, friend)
+
+        def board() -> dict[str, int]:
+            return {row["user"]["id"]: row["xp"] for row in client_of(me).get(BOARD).json()["entries"]}
+
+        assert board() == {str(me.id): 10, str(friend.id): 20}
+        earn(friend, 30)
+        saved = client_of(me).post(SESSIONS, session_body(SpeechFactory.create_batch(2)), format="json")
+        assert saved.status_code == 201
+        mine = WeeklyXp.objects.get(user=me).xp
+        assert mine > 10 and board()[str(me.id)] == mine
+        traveller.shift(FRIENDS_XP_REFRESH_SECONDS)
+        assert board() == {str(me.id): mine, str(friend.id): 50}
 
 
 def test_the_friends_leaderboard_costs_the_same_queries_however_many_friends(user, django_assert_max_num_queries):

@@ -199,3 +199,26 @@ def test_league_endpoints_need_a_signed_in_learner(api_client, path):
 def test_an_unseated_learner_on_a_higher_tier_sees_their_tier(wednesday):
     user = on_tier(UserFactory(), 4)
     assert client_of(user).get(LEAGUE).json()["tier"]["code"] == "ruby"
+
+
+def test_a_league_mates_new_name_and_a_deleted_mate_show_in_the_table_at_once(wednesday):
+    me, renamed, leaving = learners_with_xp(30, 20, 10)
+    client = client_of(me)
+
+    def names() -> list[str]:
+        return [row["user"]["name"] for row in client.get(LEAGUE).json()["league"]["entries"]]
+
+    assert names() == [me.name, renamed.name, leaving.name]
+    assert client_of(renamed).put("/api/v1/users/me", {"name": "Renamed"}, format="json").status_code == 200
+    assert client_of(leaving).delete("/api/v1/users/me").status_code == 204
+    assert names() == [me.name, "Renamed"]
+
+
+def test_opting_out_shows_on_the_table_and_home_at_once_though_the_seat_is_cached(wednesday):
+    user = learners_with_xp(25)[0]
+    client = client_of(user)
+    assert client.get(LEAGUE).json()["rank"] == 1 and client.get(HOME).json()["league"]["rank"] == 1
+    assert client.put(PARTICIPATION, {"opted_out": True}, format="json").status_code == 200
+    table, standing = client.get(LEAGUE).json(), client.get(HOME).json()["league"]
+    assert table["league"] is None and table["opted_out"] is True and table["xp"] == 25
+    assert standing["rank"] is None and standing["opted_out"] is True and standing["xp"] == 25

@@ -17,7 +17,7 @@ from community import keys
 from community.models import League, WeeklyXp
 from core import rankings
 from tests.accounts.factories import UserFactory
-from tests.community.helpers import LEAGUE, client_of, earn, learners_with_xp
+from tests.community.helpers import BOARD, FRIENDS, HOME, LEAGUE, client_of, earn, learners_with_xp
 
 # Real commits: league tables in Redis are written after the commit (transaction.on_commit), as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,3 +109,17 @@ def test_concurrent_first_xp_of_twenty_learners_fills_leagues_without_overbookin
     assert sum(seats.values()) == 20 and max(seats.values()) <= 6
     for league_id, members in seats.items():
         assert WeeklyXp.objects.filter(league_id=league_id).count() == members
+
+
+def test_with_redis_a_warm_read_of_home_table_or_friends_costs_only_the_signed_in_user_row(
+        redis_rankings, wednesday, django_assert_num_queries):
+    for mates in (1, 12):
+        me, *others = learners_with_xp(50, *range(1, mates + 1))  # one league; the mates are friends too
+        for friend in others:
+            assert client_of(friend).post(FRIENDS, {"invite_code": client_of(me).get(FRIENDS).json()["invite_code"]},
+                                          format="json").status_code == 201
+        client = client_of(me)
+        for path in (HOME, LEAGUE, BOARD):
+            first = client.get(path).json()
+            with django_assert_num_queries(1):  # the user the token names
+                assert client.get(path).json() == first

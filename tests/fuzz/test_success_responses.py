@@ -94,6 +94,26 @@ def test_learner_journey():
     anonymous.send("POST", "/api/v1/auth/logout", expect=401, json={"refresh_token": refreshed["refresh_token"]})
 
 
+def test_learning_loop_reads_with_a_league_and_friends():
+    """The home screen, the league table and the friends leaderboard hand out rows prepared by their selectors
+    (`core.api.fields.PreparedList`): held to the documented shapes here, with a seat, mates and friends."""
+    learner, mate = UserFactory(name="Mai"), UserFactory(name="Lan", avatar_url="https://cdn.example.com/lan.png")
+    for user in (learner, mate):
+        signed_in(user).send("POST", "/api/v1/game/sessions", expect=201,
+                             json=session_body(SpeechFactory.create_batch(2), ["correct", "incorrect"]))
+    me = signed_in(learner)
+    code = signed_in(mate).send("GET", "/api/v1/friends", expect=200).get_json()["invite_code"]
+    me.send("POST", "/api/v1/friends", expect=201, json={"invite_code": code})
+
+    table = me.send("GET", "/api/v1/leagues/current", expect=200).get_json()
+    assert [row["user"]["name"] for row in table["league"]["entries"]] != [] and table["rank"] is not None
+    board = me.send("GET", "/api/v1/friends/leaderboard", expect=200).get_json()
+    assert {row["user"]["name"] for row in board["entries"]} == {"Mai", "Lan"}
+    for _ in range(2):  # computed, then from the cache
+        home = me.send("GET", "/api/v1/home", expect=200).get_json()
+        assert home["league"]["rank"] is not None and home["review"]["due_today"] == 2
+
+
 def test_signed_audio_link_serves_the_clip():
     tag = TagFactory()
     speech = SpeechFactory(tags=[tag])

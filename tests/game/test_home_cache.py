@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from content.services.speeches import archive_speeches
 from courses import services as courses_services
 from courses.models import Lesson
+from game.models import ReviewCard
+from game.selectors import home as home_selectors
 from tests.community.helpers import client_of
 from tests.content.factories import SpeechFactory
 from tests.courses.factories import build_course
@@ -92,3 +94,23 @@ def test_progress_is_cached_until_the_learner_saves_or_the_catalogue_changes(use
     archive_speeches(actor=None, speech_ids=[speeches[0].id])
     struggling = client.get("/api/v1/users/me/progress").json()["struggling_sentences"]
     assert str(speeches[0].id) not in {row["speech"]["id"] for row in struggling} and len(struggling) == 2
+
+
+def test_reviews_falling_due_later_today_count_at_once_without_a_new_write(user, monkeypatch):
+    monkeypatch.setattr(home_selectors, "HOME_CACHE_SECONDS", 3600)  # the cached parts outlive the wait
+    speeches = SpeechFactory.create_batch(3)
+    with time_machine.travel(MORNING, tick=False) as traveller:
+        client = client_of(user)
+        assert client.post("/api/v1/game/sessions", session_body(speeches), format="json").status_code == 201
+        dues = sorted(ReviewCard.objects.filter(user=user).values_list("due", flat=True))
+        assert len(dues) == 3 and all(MORNING < due < MORNING + timedelta(hours=12) for due in dues)
+        queries_of(client)
+        cached, before = queries_of(client)
+        assert before["review"] == {"due_now": 0, "due_today": 3}
+
+        traveller.move_to(dues[-1])
+        after_count, after = queries_of(client)
+        assert after["review"] == {"due_now": 3, "due_today": 3} and after_count == cached
+
+        archive_speeches(actor=None, speech_ids=[speeches[0].id])
+        assert client.get(HOME).json()["review"] == {"due_now": 2, "due_today": 2}
