@@ -17,6 +17,7 @@ from community.serializers import (
     SentRequestSerializer,
 )
 from core.api.openapi import error_response
+from core.api.representation import represent
 
 LEAGUES, FRIENDS = ["leagues"], ["friends"]
 UNAUTHENTICATED = {401: error_response("Missing or invalid access token.")}
@@ -36,7 +37,7 @@ class CurrentLeagueApi(APIView):
     @extend_schema(tags=LEAGUES, summary="This week's league table", description=LEAGUE_RULES,
                    responses={200: LeagueTableSerializer, **UNAUTHENTICATED})
     def get(self, request):
-        return Response(LeagueTableSerializer(selectors.league_table(user=request.user)).data)
+        return Response(represent(LeagueTableSerializer, selectors.league_table(user=request.user)))
 
 
 class LeagueParticipationApi(APIView):
@@ -104,7 +105,7 @@ class FriendsLeaderboardApi(APIView):
                                f"friend's new XP within {FRIENDS_XP_REFRESH_SECONDS} seconds.",
                    responses={200: FriendsLeaderboardSerializer, **UNAUTHENTICATED})
     def get(self, request):
-        return Response(FriendsLeaderboardSerializer(selectors.friends_leaderboard(user=request.user)).data)
+        return Response(represent(FriendsLeaderboardSerializer, selectors.friends_leaderboard(user=request.user)))
 
 
 class AcceptFriendRequestApi(APIView):

@@ -142,8 +142,9 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
-# A PostgreSQL streaming replica for the views marked `read_replica` (history, session detail; what is
-# cached is filled from the primary); empty: every read goes to the primary. core/db/router.py decides.
+# A PostgreSQL streaming replica for the views marked `read_replica` (session history; what is cached,
+# session details among it, is filled from the primary); empty: every read goes to the primary.
+# core/db/router.py decides.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 # Seconds after a learner's write during which their reads stay on the primary (read-your-writes):
 # longer than the replica's usual lag. Remembered in the shared cache, so every process honours it.

@@ -89,9 +89,9 @@ def _tags_by_id(generation: int | None, *, reload: bool = False) -> dict[uuid.UU
     return tags
 
 
-def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None) -> list[dict]:
-    """The active ones of `speech_ids` as plain rows: id, audio (the storage key), text, level, type and tags
-    ([{id, name}] by name).
+def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None, *, active_only: bool = True) -> list[dict]:
+    """The active ones of `speech_ids` (or all, archived too) as plain rows: id, audio (the storage key), text,
+    level, type and tags ([{id, name}] by name).
 
     From the primary, like the id lists: what is read here is cached under the current content
     generation, and a replica that has not replayed the latest change yet must not put its older
@@ -106,10 +106,12 @@ def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None) -> lis
             cursor.execute(
                 f"SELECT s.id, s.audio, s.text, s.level, s.type, "
                 f"ARRAY(SELECT st.tag_id FROM {SpeechTag._meta.db_table} st WHERE st.speech_id = s.id) "
-                f"FROM {Speech._meta.db_table} s WHERE s.id = ANY(%s) AND s.archived_at IS NULL", [list(speech_ids)])
+                f"FROM {Speech._meta.db_table} s WHERE s.id = ANY(%s)"
+                + (" AND s.archived_at IS NULL" if active_only else ""), [list(speech_ids)])
             found = cursor.fetchall()
     else:
-        found = [(*row, []) for row in Speech.objects.db_manager(DEFAULT_DB_ALIAS).active().filter(id__in=speech_ids)
+        speeches = Speech.objects.db_manager(DEFAULT_DB_ALIAS).all()
+        found = [(*row, []) for row in (speeches.active() if active_only else speeches).filter(id__in=speech_ids)
                  .order_by().values_list("id", "audio", "text", "level", "type")]
         links = {row[0]: row[5] for row in found}
         for speech_id, tag_id in (SpeechTag.objects.db_manager(DEFAULT_DB_ALIAS).filter(speech_id__in=links)
@@ -124,10 +126,10 @@ def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None) -> lis
             for speech_id, audio, text, level, type_, tag_ids in found]
 
 
-def _load_items(speech_ids: Sequence[uuid.UUID], generation: int | None,
-                serialize: SerializeItems) -> dict[uuid.UUID, dict]:
-    """The items of those of `speech_ids` still active, by id."""
-    rows = _speech_rows(speech_ids, generation)
+def _load_items(speech_ids: Sequence[uuid.UUID], generation: int | None, serialize: SerializeItems, *,
+                active_only: bool = True) -> dict[uuid.UUID, dict]:
+    """The items of those of `speech_ids` still active (or of all), by id."""
+    rows = _speech_rows(speech_ids, generation, active_only=active_only)
     return {row["id"]: item for row, item in zip(rows, serialize(rows), strict=True)}
 
 
@@ -210,13 +212,43 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
         ids = _build_id_list(key=ids.key, level=level, type=type, tag_ids=tag_ids, generation=generation,
                              serialize=serialize)
         chosen = _sample(ids, limit)
-    items = cached_items(chosen, generation)
-    missing = [speech_id for speech_id in chosen if speech_id not in items]
+    items = _items_by_id(chosen, generation, serialize)
+    return [items[speech_id] for speech_id in chosen if speech_id in items]
+
+
+def _items_by_id(speech_ids: Sequence[uuid.UUID], generation: int, serialize: SerializeItems) -> dict[uuid.UUID, dict]:
+    items = cached_items(speech_ids, generation)
+    missing = [speech_id for speech_id in speech_ids if speech_id not in items]
     if missing:
         loaded = _load_items(missing, generation, serialize)
         remember_items(loaded, generation, settings.PRACTICE_SET_ITEM_CACHE_SECONDS)
         items.update(loaded)
-    return [items[speech_id] for speech_id in chosen if speech_id in items]
+    return items
+
+
+def tag_names(tag_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of those of `tag_ids` that exist, from this process's tag list of the current generation."""
+    generation = content_generation()
+    tags = _tags_by_id(generation)
+    if any(tag_id not in tags for tag_id in tag_ids) and generation is not None:
+        tags = _tags_by_id(generation, reload=True)  # a tag newer than this process's list, or a deleted one
+    return {tag_id: tags[tag_id][1] for tag_id in tag_ids if tag_id in tags}
+
+
+def speech_items(speech_ids: Sequence[uuid.UUID], *, serialize: SerializeItems,
+                 archived_too: bool = False) -> list[dict]:
+    """The items of the active ones of `speech_ids` (`archived_too`: of all), in that order, as `practice_set`
+    gives them (unsigned): from the same per-speech cache, so sentences cached by anyone's practice set cost no
+    query. Archived ones are read every time: the cache holds only what may be served to practise."""
+    generation = content_generation()
+    if generation is None:
+        items = _load_items(speech_ids, None, serialize)
+    else:
+        items = _items_by_id(speech_ids, generation, serialize)
+    missing = [speech_id for speech_id in speech_ids if speech_id not in items]
+    if archived_too and missing:
+        items.update(_load_items(missing, generation, serialize, active_only=False))
+    return [items[speech_id] for speech_id in speech_ids if speech_id in items]
 
 
 def _practice_set_offline(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,

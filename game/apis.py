@@ -6,8 +6,10 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from content.serializers import SpeechItemSerializer
 from core.api.openapi import error_response
 from core.api.pagination import page_pagination
+from core.api.representation import represent
 from game import rules, selectors, services
 from game.serializers import (
     HomeSerializer,
@@ -109,7 +111,6 @@ class SessionsApi(APIView):
 
 class SessionDetailApi(APIView):
     rate_limit_scope = "history"
-    read_replica = True
 
     @extend_schema(
         tags=TAGS,
@@ -121,8 +122,10 @@ class SessionDetailApi(APIView):
                              (404, "No such session."))},
     )
     def get(self, request, session_id):
-        detail = selectors.session_detail(session_id=session_id, user=request.user)
-        return Response(SessionDetailSerializer(detail, context={"request": request}).data)
+        body = selectors.session_detail(session_id=session_id, user=request.user,
+                                        serialize=SpeechItemSerializer.unsigned_items,
+                                        represent=SessionDetailSerializer.unsigned)
+        return Response(SessionDetailSerializer.signed(body, request=request))
 
 
 class ReviewSetApi(APIView):
@@ -138,8 +141,9 @@ class ReviewSetApi(APIView):
     def post(self, request):
         payload = ReviewSetInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        speeches = selectors.review_speeches(user=request.user, limit=payload.validated_data["limit"])
-        return Response(ReviewSetSerializer({"speeches": speeches}, context={"request": request}).data,
+        items = selectors.review_items(user=request.user, limit=payload.validated_data["limit"],
+                                       serialize=SpeechItemSerializer.unsigned_items)
+        return Response({"speeches": [SpeechItemSerializer.signed(item, request=request) for item in items]},
                         status=status.HTTP_200_OK)
 
 
@@ -156,7 +160,7 @@ class ProgressApi(APIView):
         responses={200: ProgressSerializer, **_errors(UNAUTHENTICATED)},
     )
     def get(self, request):
-        return Response(ProgressSerializer(selectors.learner_progress(user=request.user)).data)
+        return Response(represent(ProgressSerializer, selectors.learner_progress(user=request.user)))
 
 
 class HomeApi(APIView):
@@ -173,4 +177,4 @@ class HomeApi(APIView):
         responses={200: HomeSerializer, **_errors(UNAUTHENTICATED)},
     )
     def get(self, request):
-        return Response(HomeSerializer(selectors.home_screen(user=request.user)).data)
+        return Response(represent(HomeSerializer, selectors.home_screen(user=request.user)))

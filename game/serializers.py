@@ -19,6 +19,8 @@ from rest_framework import serializers
 from community.serializers import LeagueStandingSerializer
 from content.models import Level, SentenceType
 from content.serializers import SpeechItemSerializer
+from core.api.fields import PreparedList
+from core.api.representation import represent
 from courses.serializers import NextLessonSerializer
 from game import rules
 from game.inputs import SessionInput
@@ -185,7 +187,7 @@ class SessionDetailSerializer(serializers.ModelSerializer):
     selected_tags = serializers.ListField(
         child=serializers.CharField(), source="selected_tag_names", read_only=True,
         help_text="Names of the tags the session was drawn from (tags deleted since are left out).")
-    results = ResultDetailSerializer(many=True)
+    results = PreparedList(child=ResultDetailSerializer())
 
     class Meta:
         model = GameSession
@@ -198,6 +200,16 @@ class SessionDetailSerializer(serializers.ModelSerializer):
 
     def build_field(self, source, info, model_class, nested_depth):
         return super().build_field(source.removeprefix("session."), info, model_class, nested_depth)
+
+    @classmethod
+    def unsigned(cls, detail) -> dict:
+        """The representation to cache: its speeches' audio URLs are storage keys until `signed`."""
+        return dict(represent(cls, detail))
+
+    @staticmethod
+    def signed(body: dict, *, request=None) -> dict:
+        return {**body, "results": [{**result, "speech": SpeechItemSerializer.signed(result["speech"], request=request)}
+                                    for result in body["results"]]}
 
 
 # --- review set -----------------------------------------------------------------

@@ -11,7 +11,8 @@ from uuid import UUID
 from django.db.models import F
 from django.utils import timezone
 
-from content.models import Speech
+from content import selectors as content_selectors
+from content.selectors import SerializeItems
 from game.models import LearnerSpeechStats, ReviewCard
 
 if TYPE_CHECKING:
@@ -36,21 +37,19 @@ def _due_cards(*, user: User, until: datetime):
     return ReviewCard.objects.filter(user=user, due__lte=until, speech__archived_at__isnull=True)
 
 
-def review_speeches(*, user: User, limit: int, now: datetime | None = None) -> list[Speech]:
-    """The learner's active sentences to practise now: due ones most overdue first, then the weakest others.
+def review_items(*, user: User, limit: int, serialize: SerializeItems, now: datetime | None = None) -> list[dict]:
+    """The learner's active sentences to practise now, as practice-set items (unsigned, see
+    `content.selectors.speech_items`): due ones most overdue first, then the weakest others.
 
-    At most four queries whatever the history: the due cards, the filler ranking (only when
-    fewer than `limit` are due), the speeches and their tags.
+    Two queries at most whatever the history (the due cards, and the filler ranking only when fewer than
+    `limit` are due); the items come from the content cache.
     """
     now = now or timezone.now()
     order = list(_due_cards(user=user, until=now).order_by("due", "speech_id")
                  .values_list("speech_id", flat=True)[:limit])
     if len(order) < limit:
         order += weakest_speech_ids(user=user, limit=limit - len(order), exclude=order)
-    if not order:
-        return []
-    speeches = Speech.objects.filter(id__in=order).prefetch_related("tags").in_bulk()
-    return [speeches[speech_id] for speech_id in order]
+    return content_selectors.speech_items(order, serialize=serialize) if order else []
 
 
 def due_review_snapshot(*, user: User, now: datetime, end_of_today: datetime) -> dict[str, Any]:
