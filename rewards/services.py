@@ -87,11 +87,15 @@ def _newly_earned(stats: LearnerStats, candidates: list[Achievement]) -> list[Ac
     return earned
 
 
-@transaction.atomic
 def record_session(*, user: User, facts: SessionFacts) -> SessionRewards:
     """Pay a saved session's XP, step the streak, award what it earned; a session already counted gets its
     first answer again and nothing is written. Queries are constant, however long the history or catalogue."""
-    _check_facts(facts)
+    _check_facts(facts)  # before the transaction: refused facts leave the caller's transaction usable
+    return _record_session(user, facts)
+
+
+@transaction.atomic(savepoint=False)  # part of the game's save transaction: no savepoint round trips
+def _record_session(user: User, facts: SessionFacts) -> SessionRewards:
     stats = _locked_stats(user)
     replay = RewardedSession.objects.filter(user=user, session_id=facts.session_id).values_list(
         "rewards", flat=True).first()
