@@ -1,7 +1,10 @@
 """Test recordings (made by audio/make_clips.sh) and small builders of WAV files."""
 
 import io
+import math
+import random
 import wave
+from array import array
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,6 +32,15 @@ def wav_bytes(pcm: bytes, *, rate: int = 16000, channels: int = 1) -> bytes:
         wav.setframerate(rate)
         wav.writeframes(pcm)
     return buffer.getvalue()
+
+
+def with_white_noise(pcm: bytes, snr_db: float, *, seed: int = 1) -> bytes:
+    """`pcm` with white noise `snr_db` below the speech (the RMS of its samples louder than 300), seeded."""
+    samples = array("h", pcm)
+    speech = [s for s in samples if abs(s) > 300]
+    sigma = math.sqrt(sum(s * s for s in speech) / len(speech)) / 10 ** (snr_db / 20)
+    rng = random.Random(seed)
+    return array("h", (max(-32768, min(32767, round(s + rng.gauss(0, sigma)))) for s in samples)).tobytes()
 
 
 def silence(seconds: float, rate: int = 16000) -> bytes:

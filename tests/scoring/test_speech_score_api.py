@@ -1,5 +1,7 @@
 """POST /api/v1/speech/score with the local engine, on real recordings (see audio/make_clips.sh)."""
 
+import re
+
 import pytest
 
 from tests.scoring.helpers import (
@@ -12,6 +14,7 @@ from tests.scoring.helpers import (
     silence,
     upload,
     wav_bytes,
+    with_white_noise,
     words,
 )
 
@@ -154,6 +157,20 @@ def test_silence_and_noise_are_refused_as_poor_audio(auth_client, name):
 
     assert response.status_code == 422
     assert response.json()["code"] == "audio_quality"
+
+
+def test_a_reading_in_loud_noise_is_refused_as_too_noisy_with_the_measured_gap(auth_client):
+    noisy = post_score(auth_client, wav_bytes(with_white_noise(pcm_of("right.wav"), 10)))
+    assert noisy.status_code == 422
+    body = noisy.json()
+    assert body["code"] == "audio_quality" and body["detail"].startswith("The recording is too noisy to score")
+    measured = int(re.search(r"only (\d+) dB louder", body["detail"]).group(1))
+    assert 10 <= measured < 16
+
+    # Moderate noise is still scored, and the right reading still recognised.
+    scored = post_score(auth_client, wav_bytes(with_white_noise(pcm_of("right.wav"), 20)))
+    assert scored.status_code == 200
+    assert scored.json()["completeness_score"] >= 50
 
 
 @pytest.mark.parametrize("pcm", [
