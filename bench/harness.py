@@ -70,6 +70,11 @@ def prepare_database(url: str, *, fresh: bool) -> None:
             admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
+def client_counts(default: str) -> list[int]:
+    """The client counts to measure: BENCH_CLIENTS ("1,8,32"), else `default`."""
+    return [int(count) for count in os.environ.get("BENCH_CLIENTS", default).split(",") if count.strip()]
+
+
 def django_env(**overrides: str) -> dict[str, str]:
     """The environment of a benchmarked server; a script overrides what its measurement needs."""
     return {
@@ -171,21 +176,35 @@ def in_threads(count: int, work: Callable[[int], T]) -> tuple[list[T], float]:
     """work(0) … work(count - 1) in as many threads, released together; their results in that order, and the
     seconds from the release until the last one finished. A thread's exception is raised here."""
     results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-    gate = threading.Barrier(count + 1)
 
     def run(index: int) -> None:
         from django.db import connection
 
-        gate.wait()
         try:
             results[index] = work(index)
-        except BaseException as error:  # SystemExit too: in a thread it would vanish silently
-            errors.append(error)
         finally:
             connection.close()  # the thread's own; the test client closes none, PostgreSQL would keep it open
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    return results, _released_together(count, run)
+
+
+def _released_together(count: int, run: Callable[[int], None], *, on_error: Callable[[], None] = lambda: None
+                       ) -> float:
+    """run(0) … run(count - 1) in as many threads, released at once; seconds from the release until the last
+    finished. The first exception (SystemExit too: in a thread it would vanish silently) is raised here, and
+    `on_error` is called as each one happens."""
+    errors: list[BaseException] = []
+    gate = threading.Barrier(count + 1)
+
+    def guarded(index: int) -> None:
+        try:
+            gate.wait()
+            run(index)
+        except BaseException as error:
+            on_error()
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(index,)) for index in range(count)]
     for thread in threads:
         thread.start()
     gate.wait()
@@ -195,7 +214,7 @@ def in_threads(count: int, work: Callable[[int], T]) -> tuple[list[T], float]:
     elapsed = time.perf_counter() - started
     if errors:
         raise errors[0]
-    return results, elapsed
+    return elapsed
 
 
 @dataclass(frozen=True)
@@ -523,28 +542,7 @@ def _run_clients(count: int, work: Callable[[int, threading.Event], None]) -> fl
     """work(index, failed) in `count` threads released together; seconds until the last finished. The first
     exception (SystemExit too) sets `failed`, so the others stop early, and is raised here."""
     failed = threading.Event()
-    errors: list[BaseException] = []
-    gate = threading.Barrier(count + 1)
-
-    def run(index: int) -> None:
-        try:
-            gate.wait()
-            work(index, failed)
-        except BaseException as error:  # SystemExit too: in a thread it would vanish silently
-            failed.set()
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    gate.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return elapsed
+    return _released_together(count, lambda index: work(index, failed), on_error=failed.set)
 
 
 def interleaved_requests(base_url: str, targets: dict[str, Target], headers: dict[str, str] | Sequence[dict[str, str]],

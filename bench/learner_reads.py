@@ -40,7 +40,7 @@ from harness import Call, step
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench_reads")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
-CLIENTS = [int(count) for count in os.environ.get("BENCH_CLIENTS", "1,8,32").split(",") if count.strip()]
+CLIENTS = harness.client_counts("1,8,32")
 HISTORIES = [10, 1_000, 10_000]  # sessions of each measured learner
 SPEECHES = 2000
 RESULTS_PER_SESSION = 10

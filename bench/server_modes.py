@@ -43,7 +43,7 @@ from harness import Call, step
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/englishapp_bench_modes")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "80"))
-CLIENTS = [int(count) for count in os.environ.get("BENCH_CLIENTS", "8,32").split(",") if count.strip()]
+CLIENTS = harness.client_counts("8,32")
 SESSIONS = 1000
 RESULTS_PER_SESSION = 10
 SPEECHES = 2000

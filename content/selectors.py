@@ -89,6 +89,15 @@ def _tags_by_id(generation: int | None, *, reload: bool = False) -> dict[uuid.UU
     return tags
 
 
+def _tags_knowing(tag_ids: Sequence[uuid.UUID], generation: int | None) -> dict[uuid.UUID, tuple[int, str]]:
+    """`_tags_by_id`, read again once when it lacks one of `tag_ids`: a tag newer than this process's list (or
+    one deleted since, which stays missing). Without a generation the list is read afresh anyway."""
+    tags = _tags_by_id(generation)
+    if generation is not None and any(tag_id not in tags for tag_id in tag_ids):
+        tags = _tags_by_id(generation, reload=True)
+    return tags
+
+
 def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None, *, active_only: bool = True) -> list[dict]:
     """The active ones of `speech_ids` (or all, archived too) as plain rows: id, audio (the storage key), text,
     level, type and tags ([{id, name}] by name).
@@ -117,9 +126,7 @@ def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None, *, act
         for speech_id, tag_id in (SpeechTag.objects.db_manager(DEFAULT_DB_ALIAS).filter(speech_id__in=links)
                                   .values_list("speech_id", "tag_id")):
             links[speech_id].append(tag_id)
-    tags = _tags_by_id(generation)
-    if any(tag_id not in tags for *_, tag_ids in found for tag_id in tag_ids):
-        tags = _tags_by_id(generation, reload=True)  # a tag newer than this process's list
+    tags = _tags_knowing([tag_id for *_, tag_ids in found for tag_id in tag_ids], generation)
     return [{"id": speech_id, "audio": audio, "text": text, "level": level, "type": type_,
              "tags": [{"id": tag_id, "name": tags[tag_id][1]}
                       for tag_id in sorted((t for t in tag_ids if t in tags), key=lambda t: tags[t][0])]}
@@ -228,10 +235,7 @@ def _items_by_id(speech_ids: Sequence[uuid.UUID], generation: int, serialize: Se
 
 def tag_names(tag_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The names of those of `tag_ids` that exist, from this process's tag list of the current generation."""
-    generation = content_generation()
-    tags = _tags_by_id(generation)
-    if any(tag_id not in tags for tag_id in tag_ids) and generation is not None:
-        tags = _tags_by_id(generation, reload=True)  # a tag newer than this process's list, or a deleted one
+    tags = _tags_knowing(tag_ids, content_generation())
     return {tag_id: tags[tag_id][1] for tag_id in tag_ids if tag_id in tags}
 
 

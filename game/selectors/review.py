@@ -57,7 +57,7 @@ def due_review_snapshot(*, user: User, now: datetime, end_of_today: datetime) ->
     (or an archived sentence): how many were due at `now`, and when each of the rest falls due today."""
     later = list(_due_cards(user=user, until=end_of_today).filter(due__gt=now).order_by("due")
                  .values_list("due", flat=True))
-    return {"at": now, "due": _due_cards(user=user, until=now).count(), "later_today": later}
+    return {"at": now, "due": due_review_count(user=user, until=now), "later_today": later}
 
 
 def due_review_counts(snapshot: dict[str, Any], *, now: datetime) -> dict[str, int] | None:
