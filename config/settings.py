@@ -412,8 +412,8 @@ PRACTICE_SET_LOCAL_CACHE_BYTES = env.int("PRACTICE_SET_LOCAL_CACHE_BYTES", defau
 PRACTICE_SET_ITEM_CACHE_SECONDS = env.int("PRACTICE_SET_ITEM_CACHE_SECONDS", default=600)
 # Bytes of those items each process also keeps in memory (LRU; 0 turns it off).
 PRACTICE_SET_LOCAL_ITEM_BYTES = env.int("PRACTICE_SET_LOCAL_ITEM_BYTES", default=16 * 1024 * 1024)
-# After a change, one request builds a filter's id list; the others wait up to this many seconds for it,
-# then build it themselves.
+# After a change, one request builds a filter's id list; the others sample the filter's list from before the
+# change (dropping what changed), or without one wait up to this many seconds for it, then build it themselves.
 PRACTICE_SET_BUILD_WAIT_SECONDS = env.float("PRACTICE_SET_BUILD_WAIT_SECONDS", default=2.0)
 # A filter with at most this many matches gets all its items cached when its id list is built.
 PRACTICE_SET_PRELOAD_MAX = env.int("PRACTICE_SET_PRELOAD_MAX", default=200)

@@ -52,7 +52,16 @@ def tag_ids_hash(tag_ids: Iterable[uuid.UUID | str]) -> str:
 
 
 def practice_ids_key(*, level: str, type: str, tag_ids: Iterable[uuid.UUID | str], generation: int) -> str:
-    return f"speeches:{level}:{type}:{tag_ids_hash(tag_ids)}:g{generation}"
+    return f"{_practice_filter_key(level, type, tag_ids)}:g{generation}"
+
+
+def _practice_filter_key(level: str, type: str, tag_ids: Iterable[uuid.UUID | str]) -> str:
+    return f"speeches:{level}:{type}:{tag_ids_hash(tag_ids)}"
+
+
+def _latest_list_key(filter_key: str) -> str:
+    """Beside a filter's lists: the generation of the latest one built, for `earlier_id_list`."""
+    return f"{filter_key}:latest"
 
 
 def _id_list_meta_key(key: str) -> str:
@@ -212,17 +221,20 @@ def cached_id_list(key: str) -> PackedIds | StoredIds | None:
     return PackedIds(packed)
 
 
-def store_id_list(key: str, packed: bytes, timeout: float) -> None:
+def store_id_list(key: str, packed: bytes, timeout: float, *, level: str, type: str,
+                  tag_ids: Iterable[uuid.UUID | str], generation: int) -> None:
     """Share a list built here (quietly: without the cache the next request builds it again).
 
     In Redis the value under `key` is exactly what the cache would store for `packed` (so
     `cache.get(key)` reads it whole); the small key beside it says where in that value the
-    ids start, for GETRANGE. Both are written in one pipeline, the list first.
+    ids start, for GETRANGE. Both are written in one pipeline, the list first, and then the
+    filter's pointer to its latest generation (`earlier_id_list`).
     """
+    latest = _latest_list_key(_practice_filter_key(level, type, tag_ids))
     backend = _redis()
     if backend is None:
         try:
-            cache.set(key, packed, timeout)
+            cache.set_many({key: packed, latest: generation}, timeout)
         except CacheUnavailable:
             pass
         return
@@ -238,12 +250,29 @@ def store_id_list(key: str, packed: bytes, timeout: float) -> None:
         pipeline.set(self.client.make_key(key), encoded, px=milliseconds)
         # Never outlives the list it describes (a reader also copes if it does).
         pipeline.set(self.client.make_key(_id_list_meta_key(key)), meta, px=max(milliseconds - 1000, 1))
+        # A slower build of an older generation may finish last and point back to its list: still a list
+        # that was right once, and only ever served while a newer one is being built.
+        pipeline.set(self.client.make_key(latest), self.client.encode(generation), px=milliseconds)
         pipeline.execute()
 
     try:
         _redis_call(write)
     except CacheUnavailable:
         pass
+
+
+def earlier_id_list(*, level: str, type: str, tag_ids: Iterable[uuid.UUID | str],
+                    generation: int) -> PackedIds | StoredIds | None:
+    """The filter's latest list of a generation before `generation`, while it is still cached.
+
+    What a request serves while another builds the current list after a content change: it can
+    lack speeches added since and hold some changed since, which the caller must drop.
+    """
+    filter_key = _practice_filter_key(level, type, tag_ids)
+    earlier = get_quietly(_latest_list_key(filter_key))
+    if not isinstance(earlier, int) or earlier >= generation:
+        return None
+    return cached_id_list(f"{filter_key}:g{earlier}")
 
 
 def claim_id_list_build(key: str, seconds: float) -> bool:

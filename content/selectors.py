@@ -4,6 +4,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -19,6 +20,7 @@ from content.cache import (
     cached_items,
     claim_id_list_build,
     content_generation,
+    earlier_id_list,
     local_practice_ids,
     practice_ids_key,
     release_id_list_build,
@@ -149,41 +151,53 @@ def _build_id_list(*, key: str, level: str, type: str, tag_ids: Sequence[uuid.UU
         # list is shared: whoever finds the list finds its items too).
         remember_items(_load_items(ids.at(range(ids.count)), generation, serialize), generation,
                        settings.PRACTICE_SET_ITEM_CACHE_SECONDS)
-    store_id_list(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
+    store_id_list(key, packed, settings.PRACTICE_SET_CACHE_SECONDS, level=level, type=type, tag_ids=tag_ids,
+                  generation=generation)
     local_practice_ids.set(key, packed, settings.PRACTICE_SET_CACHE_SECONDS)
     return ids
 
 
+class _IdList(NamedTuple):
+    ids: PackedIds | StoredIds
+    current: bool  # False: a list of an earlier generation, served while the current one is built
+
+
 def _id_list(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], generation: int,
-             serialize: SerializeItems) -> PackedIds | StoredIds:
-    """The filter's id list: cached, else built by one request while the others wait for it.
+             serialize: SerializeItems) -> _IdList:
+    """The filter's id list: cached, else built by one request while the others serve the list before it.
 
     Single flight: when a change has just invalidated every list, the concurrent first requests
-    of one filter do not all run its query; one claims the build and the others poll for the
-    list for up to PRACTICE_SET_BUILD_WAIT_SECONDS, then build it themselves (a slow or dead
-    builder delays nobody for longer than that).
+    of one filter do not all run its query, and do not wait for it either: one claims the build,
+    the others sample the filter's list of the generation before, whose items `practice_set`
+    still reads under the current one (so nothing archived or changed away is served; speeches
+    added meanwhile show once the build is done, a second or so at a million speeches). A filter
+    without an earlier list polls for the new one for up to PRACTICE_SET_BUILD_WAIT_SECONDS, then
+    builds it itself (a slow or dead builder delays nobody for longer than that).
     """
     key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=generation)
     ids = cached_id_list(key)
     if ids is not None:
-        return ids
+        return _IdList(ids, current=True)
     build = {"key": key, "level": level, "type": type, "tag_ids": tag_ids, "generation": generation,
              "serialize": serialize}
     wait = settings.PRACTICE_SET_BUILD_WAIT_SECONDS
     if claim_id_list_build(key, wait):
         try:
             # Built and released by another request since this one looked?
-            return cached_id_list(key) or _build_id_list(**build)
+            return _IdList(cached_id_list(key) or _build_id_list(**build), current=True)
         finally:
             release_id_list_build(key)
+    earlier = earlier_id_list(level=level, type=type, tag_ids=tag_ids, generation=generation)
+    if earlier is not None:
+        return _IdList(earlier, current=False)
     deadline, pause = time.monotonic() + wait, 0.002
     while time.monotonic() < deadline:
         time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
         pause = min(pause * 2, 0.01)  # a poll is one small read: the list is taken up soon after it is built
         ids = cached_id_list(key)
         if ids is not None:
-            return ids
-    return _build_id_list(**build)
+            return _IdList(ids, current=True)
+    return _IdList(_build_id_list(**build), current=True)
 
 
 def _sample(ids: PackedIds | StoredIds, limit: int) -> list[uuid.UUID] | None:
@@ -191,12 +205,18 @@ def _sample(ids: PackedIds | StoredIds, limit: int) -> list[uuid.UUID] | None:
     return ids.at(random.sample(range(ids.count), min(limit, ids.count)))
 
 
+def _item_matches(item: dict, *, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> bool:
+    wanted = {str(tag_id) for tag_id in tag_ids}
+    return item["level"] == level and item["type"] == type and any(tag["id"] in wanted for tag in item["tags"])
+
+
 def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,
                  serialize: SerializeItems) -> list[dict]:
     """Up to `limit` distinct random active speeches with level AND type AND any of the tags, as items.
 
     `serialize` turns rows (see `_speech_rows`) into the cacheable form of their items, without
-    the signed audio URL, which expires: the caller signs per request.
+    the signed audio URL, which expires: the caller signs per request. Items carry the speech's
+    id, level, type and tags ([{id}]), which a list of an earlier generation is checked against.
 
     A request costs O(limit), not O(matches): the matching ids are cached per filter (in Redis
     only the sampled ids are read, see content.cache; short lists and those built here are kept
@@ -204,8 +224,9 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
     practice set makes no query at all. Serving cached items without re-reading the rows is
     safe because every write of a speech, a tag or their links bumps the generation, inside its
     transaction and again on commit (content.services.caches.invalidate_content_caches): an
-    archived, moved, retagged or edited speech is never read from an older generation's list or
-    item, and the current generation's are built from the primary after the commit.
+    archived, moved, retagged or edited speech is never read from an older generation's item,
+    and the current generation's are built from the primary after the commit. An older
+    generation's id list is only sampled while the current one is being built (`_id_list`).
 
     While the shared cache is unavailable, each process keeps its lists for OFFLINE_IDS_SECONDS
     and reads the chosen rows every time.
@@ -213,14 +234,33 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
     generation = content_generation()
     if generation is None:
         return _practice_set_offline(level=level, type=type, tag_ids=tag_ids, limit=limit, serialize=serialize)
-    ids = _id_list(level=level, type=type, tag_ids=tag_ids, generation=generation, serialize=serialize)
+    ids, current = _id_list(level=level, type=type, tag_ids=tag_ids, generation=generation, serialize=serialize)
     chosen = _sample(ids, limit)
     if chosen is None:  # gone from Redis between its length and its slices
-        ids = _build_id_list(key=ids.key, level=level, type=type, tag_ids=tag_ids, generation=generation,
-                             serialize=serialize)
+        key = practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=generation)
+        ids, current = _build_id_list(key=key, level=level, type=type, tag_ids=tag_ids, generation=generation,
+                                      serialize=serialize), True
         chosen = _sample(ids, limit)
     items = _items_by_id(chosen, generation, serialize)
-    return [items[speech_id] for speech_id in chosen if speech_id in items]
+    served = [items[speech_id] for speech_id in chosen if speech_id in items]
+    if current:
+        return served
+    return _still_matching(served, ids, limit, generation, serialize, level=level, type=type, tag_ids=tag_ids)
+
+
+def _still_matching(served: list[dict], earlier: PackedIds | StoredIds, limit: int, generation: int,
+                    serialize: SerializeItems, *, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> list[dict]:
+    """The items drawn from an earlier list that the filter still matches, topped up once with a second
+    draw from the same list when a change took some of them away (then fewer than `limit` at worst)."""
+    kept = [item for item in served if _item_matches(item, level=level, type=type, tag_ids=tag_ids)]
+    if len(kept) >= min(limit, earlier.count):
+        return kept
+    seen = {item["id"] for item in kept}
+    more = [speech_id for speech_id in _sample(earlier, 2 * limit) or [] if str(speech_id) not in seen]
+    items = _items_by_id(more, generation, serialize)
+    kept += [items[speech_id] for speech_id in more if speech_id in items
+             and _item_matches(items[speech_id], level=level, type=type, tag_ids=tag_ids)]
+    return kept[:limit]
 
 
 def _items_by_id(speech_ids: Sequence[uuid.UUID], generation: int, serialize: SerializeItems) -> dict[uuid.UUID, dict]:
