@@ -7,7 +7,8 @@ Builds an evaluation set from packaged TTS (nothing committed, nothing downloade
   * per voice and sentence: the right reading, the sentence with one word substituted, an
     unrelated English sentence, and (once per sentence) German speech (espeak-ng -v de);
   * each clip clean, with white noise at 20 and 10 dB SNR (seeded), through an 8 kHz
-    telephone band, and as 48 kbit/s MP3.
+    telephone band, and as 48 kbit/s MP3; sox runs with -R, so every run scores the same audio
+    (its default dither is random, and the previous engine's scores moved with it).
 Then scores every clip with the current engine and with the previous one (the committed
 `scoring/providers/local.py` and `local_scoring.py` of git HEAD, or BENCH_BASELINE_REV,
 loaded as a temporary package) and prints, per voice family and per condition, side by side:
@@ -83,7 +84,7 @@ def synthesise(engine: str, voice: str, text: str, target: Path) -> bool:
         if not shutil.which("text2wave"):
             return False
         _run("text2wave", "-eval", "(voice_cmu_us_slt_arctic_hts)", "-o", str(raw), stdin=text)
-    _run("sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target))
+    _run("sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target))
     raw.unlink()
     return True
 
@@ -119,7 +120,7 @@ def condition(name: str, path: Path, seed: int) -> bytes:
         return _wav(with_noise(_pcm(path), float(name.removeprefix("noise")), seed))
     if name == "tel8k":
         target = path.with_suffix(".tel.wav")
-        _run("sox", str(path), "-r", "8000", str(target), "sinc", "300-3400")
+        _run("sox", "-R", str(path), "-r", "8000", str(target), "sinc", "300-3400")
         data = target.read_bytes()
         target.unlink()
         return data

@@ -3,6 +3,8 @@
 Nothing is downloaded: the acoustic model, the CMU pronouncing dictionary and the language
 model ship inside the `pocketsphinx` package. Method, per recording:
 
+0. Audio. A noise floor of +-1 LSB is added (`with_noise_floor`): near-digital silence, as in
+   synthetic speech or after a noise gate, otherwise swallows the word before it.
 1. Reference. The sentence is split into written words and spoken tokens
    (`scoring.text`: numbers spelled out, punctuation dropped). Tokens missing from the
    dictionary are left unscored (their word gets `score: null`); a sentence with no known
@@ -20,11 +22,14 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    Off-task speech is refused too (`local_scoring.off_task`, 422 `off_task`): fewer than 40 %
    of the reference tokens recognised, at least half of the speech time (and 1 s) on the phone
    loop, and, when step 5 ran, fewer than 30 % of the words it heard in the reference.
-3. Forced alignment (how well it was said) of the tokens that were attempted. Each token's
-   fit is its acoustic score per frame, relative to the best-scoring senone of each frame
-   (which makes it largely independent of loudness and microphone), taken from the alignment and, for
-   matched tokens, also from the recognition pass (the better of the two). A second pass over
-   the same alignment (`Decoder.set_alignment`) places each phone, with its own fit.
+3. Forced alignment (how well it was said) of all tokens (wide beams), else of those that were
+   attempted: a word the recognition pass missed still takes its time, so a neighbour said
+   differently cannot spread over it. Each token's fit is its acoustic score per frame,
+   relative to the best-scoring senone of each frame (which makes it largely independent of
+   loudness and microphone), taken from the alignment (the better of its word segment's and
+   its phones') and, for matched tokens, also from the recognition pass (the better of the
+   two). A second pass over the same alignment (`Decoder.set_alignment`) places each phone,
+   with its own fit.
 4. Phonemes heard as others, only when some aligned phone fits worse than PHONE_SUSPECT_FIT:
    a free phone loop over the recording says which phone it hears over each weak phone; where
    one other phone of the same kind (vowel for vowel, consonant for consonant) covers at least
@@ -59,12 +64,13 @@ Scores (constants in `local_scoring`):
   (accent, noise) only its share of accuracy.
 
 Known limits (bench/scoring_quality.py, clean synthetic set): espeak-ng's German and Spanish
-voices reading English are mostly not recognised at all (half their right readings refused as
-off-task), espeak-ng's English voices score ~55-67 against ~97 for flite and festival voices,
-and ~25 % of their correct words are flagged: this engine cannot yet tell an accent from a
-mispronunciation. Off-task speech is refused as such in only ~12 % of the set's cases, but
-scores <= 30 in all the others. Vowel substitutions are confirmed on correct synthetic
-readings now and then ("book" UH heard as AH).
+voices reading English are mostly not recognised at all (a quarter of their right readings refused
+as off-task), espeak-ng's English voices score ~67-84 against ~97 for flite and festival voices
+(its Caribbean voice 42), and 20-37 % of their correct words are flagged: this engine still takes
+much of an accent for mispronunciation, though it now ranks each such voice's right readings above
+its wrong ones. Off-task speech is refused as such in ~16 % of the set's cases, and scores <= 30 in
+nearly all the others. Vowel substitutions are confirmed on correct synthetic readings now and then
+("book" UH heard as AH).
 
 Decoders are slow to load (~0.4 s, ~90 MB each with the language model) and not thread-safe:
 a small pool is created lazily and each request borrows one decoder for all its passes. The
@@ -75,9 +81,12 @@ grows by the distinct one-phone variants ever confirmed or tried (a few bytes ea
 from __future__ import annotations
 
 import math
+import operator
 import queue
+import random
 import re
 import threading
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -122,11 +131,39 @@ P_GARBAGE = 0.1
 # A recognition path with a stretch of unrecognised speech this long gets the language-model pass.
 TRANSCRIBE_FROM_FRAMES = 15
 TRANSCRIBE_BEAMS = {"beam": 1e-40, "pbeam": 1e-40, "wbeam": 1e-25, "maxhmmpf": 10000}
+# Forced alignment follows one chain of words, so wide beams cost little; the decoder's default ones
+# (1e-48) lost the only path through a word read differently, and the alignment failed.
+ALIGN_BEAMS = {"beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-80, "maxhmmpf": -1}
 LOG_BASE = 1.0001  # pocketsphinx's logmath base, in which segment scores are reported
 FILLERS = {"<s>", "</s>", "<sil>"}
 # Dictionary words for pronunciations with one phone replaced, tried against the reference's.
 VARIANT_PREFIX = "~"
 P_VARIANT = 0.001
+# A noise floor of +-1 LSB (about -96 dBFS), the same on every call so that a recording always scores
+# the same: one second of it, repeated.
+_DITHER = array("h", random.Random(0).choices((-1, 0, 1), k=16000))
+
+
+def with_noise_floor(pcm: bytes) -> bytes:
+    """`pcm` with a noise floor far below any microphone's own added.
+
+    Near-digital silence (samples within +-1, as in the pauses of synthetic speech, after a
+    noise gate or in a muted stretch) gives the decoder degenerate features: a word read right
+    before such a pause was swallowed by the silence model and reported as omitted ("kitchen"
+    at the end of a sentence read by espeak-ng), and the forced alignment of the whole sentence
+    failed. A real recording's own noise is tens of LSB and more, which this leaves as it was.
+    """
+    samples = array("h", pcm)
+    dither = (_DITHER * (len(samples) // len(_DITHER) + 1))[:len(samples)]
+    if samples and (max(samples) == 32767 or min(samples) == -32768):  # clipped audio: keep within int16
+        return array("h", [min(32767, max(-32768, a + b)) for a, b in zip(samples, dither, strict=True)]).tobytes()
+    return array("h", map(operator.add, samples, dither)).tobytes()
+
+
+def _phone_weighted_fit(phones: list[PhoneSegment]) -> float | None:
+    """The phones' fits weighted by their frames: a token's fit as the state alignment measures it."""
+    frames = sum(phone.end - phone.start + 1 for phone in phones)
+    return sum(phone.fit * (phone.end - phone.start + 1) for phone in phones) / frames if frames else None
 
 
 class _Engine:
@@ -152,18 +189,24 @@ class _Engine:
             loop.trans_add(0, 0, self._logp(1.0 / len(PHONES)), loop.word_add(GARBAGE_PREFIX + phone.lower()))
         self.decoder.add_fsg("phone-loop", loop)
 
-    def _add_language_model(self) -> None:
-        # Searches read their beams when created: narrower ones for this search only, which
-        # roughly halves its cost while naming the words it is used for well enough.
+    @contextmanager
+    def _beams(self, beams: dict[str, float]) -> Iterator[None]:
+        """Searches read their beams when created: these for the searches created inside, only."""
         config = self.decoder.config
-        saved = {key: config[key] for key in TRANSCRIBE_BEAMS}
-        for key, value in TRANSCRIBE_BEAMS.items():
+        saved = {key: config[key] for key in beams}
+        for key, value in beams.items():
             config[key] = value
         try:
-            self.decoder.add_lm_file("language-model", get_model_path("en-us/en-us.lm.bin"))
+            yield
         finally:
             for key, value in saved.items():
                 config[key] = value
+
+    def _add_language_model(self) -> None:
+        # Narrower beams for this search, which roughly halves its cost while naming the words it is
+        # used for well enough.
+        with self._beams(TRANSCRIBE_BEAMS):
+            self.decoder.add_lm_file("language-model", get_model_path("en-us/en-us.lm.bin"))
 
     def phones(self, token: str) -> list[str] | None:
         pronunciation = self.decoder.lookup_word(token)
@@ -218,7 +261,8 @@ class _Engine:
 
     def align(self, tokens: list[str], pcm: bytes) -> Alignment | None:
         """Token segments and phones of a forced alignment, or None when the audio cannot be aligned."""
-        self.decoder.set_align_text(" ".join(tokens))
+        with self._beams(ALIGN_BEAMS):
+            self.decoder.set_align_text(" ".join(tokens))
         if not self._decode(pcm):
             return None
         words = [seg for seg in self._segments() if seg.kind == "word"]
@@ -371,17 +415,18 @@ class LocalSpeechProvider(SpeechProvider):
             if not tokens:
                 raise ReferenceTextError(_("None of the reference words is in the pronunciation dictionary."))
 
-            path = engine.recognise(tokens, audio.samples)
+            samples = with_noise_floor(audio.samples)
+            path = engine.recognise(tokens, samples)
             if not heard_speech(path):
                 raise AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
             plan = plan_tokens(tokens, phone_counts, path)
             transcript = None
             if any(end - start + 1 >= TRANSCRIBE_FROM_FRAMES for start, end in plan.garbage_runs):
-                transcript = engine.transcribe(audio.samples)
+                transcript = engine.transcribe(samples)
             if off_task(tokens, plan, path, transcript):
                 raise OffTaskSpeechError(_("The speech does not match the sentence. Read the sentence shown."))
-            aligned_fit, aligned_phones = self._aligned(engine, tokens, plan.attempted, plan.matched, audio.samples)
-            substitutions = self._substitutions(engine, tokens, aligned_phones, audio.samples)
+            aligned_fit, aligned_phones = self._aligned(engine, tokens, plan.attempted, plan.matched, samples)
+            substitutions = self._substitutions(engine, tokens, aligned_phones, samples)
 
         token_phonemes = score_phonemes(plan, dictionary_phones, aligned_phones, substitutions)
         return combine(
@@ -418,14 +463,18 @@ class LocalSpeechProvider(SpeechProvider):
     @staticmethod
     def _aligned(engine: _Engine, tokens: list[str], attempted: list[int], matched: list[int],
                  pcm: bytes) -> tuple[list[float | None], list[list[PhoneSegment] | None]]:
-        """Alignment fit and phones per token: of every attempted token, else of the matched ones only.
+        """Alignment fit and phones per token: of all tokens, else of the attempted ones, else of the matched.
 
-        Aligning a token that was never said fails outright (the aligner must place every
-        token), so omitted tokens are left out, and substituted ones too when that fails.
+        All tokens first: a word the recognition pass missed ("of" in "a cup of water") still
+        takes its time, so a neighbour read differently cannot spread over it and fit well
+        ("coffee" over "of wa-"). Aligning a token that was never said mostly fails outright
+        (the aligner must place every token); then the omitted tokens are left out, and the
+        substituted ones too when that fails. A token's fit is the better of its word segment's
+        and its phones' (weighted by their frames): a short word's segment score is unreliable.
         """
         fits: list[float | None] = [None] * len(tokens)
         phones: list[list[PhoneSegment] | None] = [None] * len(tokens)
-        for subset in (attempted, matched):
+        for subset in (list(range(len(tokens))), attempted, matched):
             if not subset:
                 continue
             alignment = engine.align([tokens[i] for i in subset], pcm)
@@ -434,6 +483,7 @@ class LocalSpeechProvider(SpeechProvider):
                     fits[i] = seg.fit
                     if alignment.phones is not None:
                         phones[i] = alignment.phones[k]
+                        fits[i] = max(seg.fit, _phone_weighted_fit(alignment.phones[k]) or seg.fit)
                 return fits, phones
             if subset == matched:
                 break

@@ -2,6 +2,7 @@
 
 import contextlib
 import threading
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +15,7 @@ from scoring.checks import check_speech_settings
 from scoring.providers import local_scoring as rules
 from scoring.providers.base import AudioQualityError, OffTaskSpeechError, SpeechProviderTimeoutError
 from scoring.providers.factory import get_speech_provider
-from scoring.providers.local import LocalSpeechProvider, _EnginePool
+from scoring.providers.local import LocalSpeechProvider, _EnginePool, with_noise_floor
 from scoring.providers.local_scoring import (
     PhoneSegment,
     ReferenceToken,
@@ -235,6 +236,17 @@ def test_an_engine_that_failed_mid_request_is_replaced():
             raise RuntimeError("decoder broke")
     with pool.borrow(1) as engine:
         assert engine is created[1]
+
+
+def test_the_noise_floor_lifts_digital_silence_and_leaves_real_audio_within_one_lsb():
+    silent = array("h", [0, 1, -1] * 8000).tobytes()
+    loud = array("h", [32767, -32768, 1200, -900] * 4000).tobytes()
+
+    floored, kept = array("h", with_noise_floor(silent)), array("h", with_noise_floor(loud))
+
+    assert len(floored) == 24000 and max(map(abs, floored)) <= 2 and len(set(floored)) >= 4
+    assert all(abs(a - b) <= 1 for a, b in zip(kept, array("h", loud), strict=True))
+    assert with_noise_floor(silent) == with_noise_floor(silent)  # the same recording, the same score
 
 
 def test_a_score_does_not_depend_on_what_the_engine_heard_before():

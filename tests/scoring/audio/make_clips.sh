@@ -12,12 +12,12 @@ trap 'rm -rf "$work"' EXIT
 
 say() {  # say NAME "TEXT": 16 kHz mono 16-bit WAV spoken by the CMU SLT voice
     echo "$2" | text2wave -eval '(voice_cmu_us_slt_arctic_hts)' -o "$work/$1.raw.wav"
-    sox "$work/$1.raw.wav" -r 16000 -c 1 -b 16 "$1.wav"
+    sox -R "$work/$1.raw.wav" -r 16000 -c 1 -b 16 "$1.wav"
 }
 
 speak() {  # speak NAME VOICE "TEXT": the same, spoken by an espeak-ng voice at a learner's pace
     espeak-ng -v "$2" -s 130 -w "$work/$1.raw.wav" "$3"
-    sox "$work/$1.raw.wav" -r 16000 -c 1 -b 16 "$1.wav"
+    sox -R "$work/$1.raw.wav" -r 16000 -c 1 -b 16 "$1.wav"
 }
 
 # The reference sentence of the tests is "I would like to order a cup of coffee please."
@@ -30,6 +30,8 @@ say think "I think it is a good idea"
 say sink "I sink it is a good idea"
 # Off task: another language.
 speak german de "Das Wetter ist heute sehr schön, und die Kinder spielen im Garten."
+# A last word followed by the near-digital silence synthetic speech ends with (samples within +-1).
+speak kitchen en-us "Please open the window in the kitchen"
 # Accents: a British voice and the Hindi voice reading the English sentence, right and with one word changed.
 for voice in en-gb hi; do
     speak "accent-$voice-right" "$voice" "I would like to order a cup of coffee please"
