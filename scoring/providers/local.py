@@ -72,10 +72,11 @@ its wrong ones. Off-task speech is refused as such in ~16 % of the set's cases, 
 nearly all the others. Vowel substitutions are confirmed on correct synthetic readings now and then
 ("book" UH heard as AH).
 
-Decoders are slow to load (~0.4 s, ~90 MB each with the language model) and not thread-safe:
-a small pool is created lazily and each request borrows one decoder for all its passes. The
-variants of step 4 are added to the decoder's dictionary, named by their phones, so it only
-grows by the distinct one-phone variants ever confirmed or tried (a few bytes each).
+Decoders are slow to load (~0.4 s, ~105 MB RSS each with the language model, beside ~150 MB
+for the Django process) and not thread-safe: a small pool is created lazily and each request
+borrows one decoder for all its passes. The variants of step 4 are added to the decoder's
+dictionary, named by their phones, so it only grows by the distinct one-phone variants ever
+confirmed or tried (a few bytes each).
 """
 
 from __future__ import annotations
