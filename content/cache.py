@@ -52,7 +52,11 @@ def tag_ids_hash(tag_ids: Iterable[uuid.UUID | str]) -> str:
 
 
 def practice_ids_key(*, level: str, type: str, tag_ids: Iterable[uuid.UUID | str], generation: int) -> str:
-    return f"{_practice_filter_key(level, type, tag_ids)}:g{generation}"
+    return _list_key(_practice_filter_key(level, type, tag_ids), generation)
+
+
+def _list_key(filter_key: str, generation: int) -> str:
+    return f"{filter_key}:g{generation}"
 
 
 def _practice_filter_key(level: str, type: str, tag_ids: Iterable[uuid.UUID | str]) -> str:
@@ -272,7 +276,7 @@ def earlier_id_list(*, level: str, type: str, tag_ids: Iterable[uuid.UUID | str]
     earlier = get_quietly(_latest_list_key(filter_key))
     if not isinstance(earlier, int) or earlier >= generation:
         return None
-    return cached_id_list(f"{filter_key}:g{earlier}")
+    return cached_id_list(_list_key(filter_key, earlier))
 
 
 def claim_id_list_build(key: str, seconds: float) -> bool:

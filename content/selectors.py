@@ -205,9 +205,8 @@ def _sample(ids: PackedIds | StoredIds, limit: int) -> list[uuid.UUID] | None:
     return ids.at(random.sample(range(ids.count), min(limit, ids.count)))
 
 
-def _item_matches(item: dict, *, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> bool:
-    wanted = {str(tag_id) for tag_id in tag_ids}
-    return item["level"] == level and item["type"] == type and any(tag["id"] in wanted for tag in item["tags"])
+def _item_matches(item: dict, *, level: str, type: str, tag_ids: set[str]) -> bool:
+    return item["level"] == level and item["type"] == type and any(tag["id"] in tag_ids for tag in item["tags"])
 
 
 def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,
@@ -252,14 +251,15 @@ def _still_matching(served: list[dict], earlier: PackedIds | StoredIds, limit: i
                     serialize: SerializeItems, *, level: str, type: str, tag_ids: Sequence[uuid.UUID]) -> list[dict]:
     """The items drawn from an earlier list that the filter still matches, topped up once with a second
     draw from the same list when a change took some of them away (then fewer than `limit` at worst)."""
-    kept = [item for item in served if _item_matches(item, level=level, type=type, tag_ids=tag_ids)]
+    wanted = {str(tag_id) for tag_id in tag_ids}
+    kept = [item for item in served if _item_matches(item, level=level, type=type, tag_ids=wanted)]
     if len(kept) >= min(limit, earlier.count):
         return kept
     seen = {item["id"] for item in kept}
     more = [speech_id for speech_id in _sample(earlier, 2 * limit) or [] if str(speech_id) not in seen]
     items = _items_by_id(more, generation, serialize)
     kept += [items[speech_id] for speech_id in more if speech_id in items
-             and _item_matches(items[speech_id], level=level, type=type, tag_ids=tag_ids)]
+             and _item_matches(items[speech_id], level=level, type=type, tag_ids=wanted)]
     return kept[:limit]
 
 

@@ -475,9 +475,11 @@ class LocalSpeechProvider(SpeechProvider):
         """
         fits: list[float | None] = [None] * len(tokens)
         phones: list[list[PhoneSegment] | None] = [None] * len(tokens)
+        subsets: list[list[int]] = []  # each distinct one once: an alignment that failed fails again
         for subset in (list(range(len(tokens))), attempted, matched):
-            if not subset:
-                continue
+            if subset and subset not in subsets:
+                subsets.append(subset)
+        for subset in subsets:
             alignment = engine.align([tokens[i] for i in subset], pcm)
             if alignment is not None:
                 for k, (i, seg) in enumerate(zip(subset, alignment.words, strict=True)):
@@ -486,6 +488,4 @@ class LocalSpeechProvider(SpeechProvider):
                         phones[i] = alignment.phones[k]
                         fits[i] = max(seg.fit, _phone_weighted_fit(alignment.phones[k]) or seg.fit)
                 return fits, phones
-            if subset == matched:
-                break
         return fits, phones
