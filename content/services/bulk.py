@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -286,13 +287,19 @@ def _copy_rows(items: Sequence[NewSpeech], ids: list[uuid.UUID], keys: list[str]
                links: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
     start = timezone.now()
     speech_table, link_table = Speech._meta.db_table, SpeechTag._meta.db_table
+    # Each speech's copy of its tag ids (content migration 0009), sorted as the links' trigger
+    # sorts them: written with the row, so the trigger after the links' COPY rewrites no row.
+    tags_of: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for speech_id, tag_id in links:
+        tags_of[speech_id].add(tag_id)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-                f"COPY {speech_table} (id, audio, text, level, type, created_at, updated_at) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {speech_table} (id, audio, text, level, type, created_at, updated_at, tag_ids)"
+                                " FROM STDIN") as copy:
             for offset, (speech_id, item, key) in enumerate(zip(ids, items, keys, strict=True)):
                 # A microsecond apart, so lists and exports (by created_at) keep the items' order.
                 created = start + timedelta(microseconds=offset)
-                copy.write_row((speech_id, key, item.text.strip(), item.level, item.type, created, created))
+                copy.write_row((speech_id, key, item.text.strip(), item.level, item.type, created, created,
+                                sorted(tags_of[speech_id])))
         with cursor.cursor.copy(f"COPY {link_table} (speech_id, tag_id) FROM STDIN") as copy:
             for link in links:
                 copy.write_row(link)
