@@ -11,10 +11,13 @@ Builds an evaluation set from packaged TTS (nothing committed, nothing downloade
     (its default dither is random, and the previous engine's scores moved with it).
 Then scores every clip with the current engine and with the previous one (the committed
 `scoring/providers/local.py` and `local_scoring.py` of git HEAD, or BENCH_BASELINE_REV,
-loaded as a temporary package) and prints, per voice family and per condition, side by side:
+loaded as a temporary package), and with Azure when AZURE_SPEECH_KEY and AZURE_SPEECH_REGION
+(or _ENDPOINT) are set, and prints, per voice family and per condition, side by side:
 right-vs-substituted AUC (pronunciation score), substituted word flagged (and the lowest word)
 %, false word flags on right readings %, off-task refused % (and refused-or-<=30 %), right
-readings refused %, and RTF p50/p95 (one thread).
+readings refused %, and RTF p50/p95 (one thread); then each other engine's pronunciation
+score against the current one's (a line and the rank correlation: with Azure, the mapping of
+the local engine's scores onto Azure's scale).
 
   apt-get install -y espeak-ng flite sox festival festvox-us-slt-hts   (festival is optional)
   .venv/bin/python bench/scoring_quality.py     (BENCH_CONDITIONS=clean,noise20,... to narrow)
@@ -48,6 +51,7 @@ harness.start_django(DATABASE_URL=f"sqlite:///{WORK_DIR}/bench.sqlite3", MEDIA_R
 import av  # noqa: E402
 
 from scoring.audio import check_quality, decode_audio  # noqa: E402
+from scoring.providers.azure import AzureSpeechProvider  # noqa: E402
 from scoring.providers.local import LocalSpeechProvider  # noqa: E402
 
 BASELINE_REV = os.environ.get("BENCH_BASELINE_REV", "HEAD")
@@ -261,13 +265,47 @@ HEADER = ["AUC", "sub%", "false%", "offref%", "off<=30%", "rightref%", "RTF50", 
 
 
 def table(title: str, groups: dict[str, dict[str, list[Outcome]]]) -> None:
-    print(f"\n{title}  (each cell: current | previous)")
-    print(f"  {'':16s} " + " ".join(f"{h:>13s}" for h in HEADER))
+    names = list(next(iter(groups.values())))
+    width = 7 * len(names) - 1
+    print(f"\n{title}  (each cell: {' | '.join(names)})")
+    print(f"  {'':16s} " + " ".join(f"{h:>{width}s}" for h in HEADER))
     for group, by_engine in groups.items():
-        current = summarise(by_engine.get("current", []))
-        previous = summarise(by_engine.get("previous", []))
-        print(f"  {group:16s} " + " ".join(f"{c.strip():>6s}|{p.strip():<6s}" for c, p in zip(current, previous,
-                                                                                                 strict=True)))
+        columns = [summarise(by_engine[name]) for name in names]
+        print(f"  {group:16s} " + " ".join(f"{'|'.join(cell.strip() for cell in cells):>{width}s}"
+                                           for cells in zip(*columns, strict=True)))
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):  # ties share their mean rank
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2
+        i = j + 1
+    return ranks
+
+
+def mapping(outcomes: dict[str, list[Outcome]]) -> None:
+    """Each other engine's pronunciation score against the current one's, over the clips both scored:
+    a least-squares line (other = a + b x current) and the rank correlation. With Azure configured
+    this is the local engine's score on Azure's scale, measured on the same recordings."""
+    print("\nPronunciation score of each engine against the current one (clips both scored, not refused)")
+    for name, theirs in outcomes.items():
+        if name == "current":
+            continue
+        pairs = [(mine.score, other.score) for mine, other in zip(outcomes["current"], theirs, strict=True)
+                 if mine.refused is None and other.refused is None]
+        if len(pairs) < 3 or len({x for x, _ in pairs}) < 2:
+            print(f"  {name}: too few clips scored by both")
+            continue
+        xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+        slope, intercept = statistics.linear_regression(xs, ys)
+        rho = statistics.correlation(_ranks(xs), _ranks(ys))
+        print(f"  {name} = {intercept:.1f} + {slope:.2f} x current   (Spearman rho {rho:.2f}, {len(pairs)} clips)")
 
 
 def main() -> None:
@@ -280,8 +318,15 @@ def main() -> None:
     baseline = load_baseline()
     if baseline is not None:
         engines["previous"] = baseline
+    azure = os.environ.get("AZURE_SPEECH_KEY") and (os.environ.get("AZURE_SPEECH_REGION")
+                                                    or os.environ.get("AZURE_SPEECH_ENDPOINT"))
+    if azure:  # the same clips through Azure pronunciation assessment, for its scale beside ours
+        engines["azure"] = AzureSpeechProvider(key=os.environ["AZURE_SPEECH_KEY"],
+                                               region=os.environ.get("AZURE_SPEECH_REGION", ""),
+                                               endpoint=os.environ.get("AZURE_SPEECH_ENDPOINT", ""))
     print(f"{len(clips)} clips x {len(CONDITIONS)} conditions ({', '.join(CONDITIONS)}), engines: "
-          f"current, previous = {BASELINE_REV if baseline else 'unavailable'}")
+          f"current, previous = {BASELINE_REV if baseline else 'unavailable'}"
+          f"{', azure' if azure else ' (AZURE_SPEECH_KEY and _REGION add Azure)'}")
     outcomes: dict[str, list[Outcome]] = {name: [] for name in engines}
     for c, clip in enumerate(clips):
         for cond in CONDITIONS:
@@ -296,11 +341,12 @@ def main() -> None:
     table("Per voice, clean", {v: {n: [o for o in outcomes[n] if o.clip.voice == v and o.condition == "clean"]
                                    for n in engines}
                                for v in dict.fromkeys(clip.voice for clip in clips)})
+    mapping(outcomes)
     print("\nAUC: right vs one-word-substituted readings by pronunciation score (a refusal scores 0); sub%: the "
           "substituted word flagged and lowest; false%: words flagged on right readings; offref%: unrelated "
           "sentences and German speech refused as off_task; off<=30%: refused or scored <= 30; rightref%: right "
-          "readings refused; RTF: CPU seconds per audio second, one thread; right med: median score of right "
-          "readings.")
+          "readings refused; RTF: CPU seconds per audio second, one thread (Azure's: this client's only); right med: "
+          "median score of right readings.")
 
 
 if __name__ == "__main__":

@@ -451,7 +451,7 @@ SPEECH_API_MAX_ATTEMPTS = env.int("SPEECH_API_MAX_ATTEMPTS", default=3)
 SPEECH_API_BACKOFF_SECONDS = env.float("SPEECH_API_BACKOFF_SECONDS", default=0.5)
 # Longest recording accepted for scoring; longer ones are refused with 422.
 SPEECH_MAX_AUDIO_SECONDS = env.float("SPEECH_MAX_AUDIO_SECONDS", default=30.0)
-# Local engine decoders per process (about 90 MB each); more concurrent requests wait for one.
+# Local engine decoders per process (about 105 MB each, measured); more concurrent requests wait for one.
 SPEECH_LOCAL_DECODERS = env.int("SPEECH_LOCAL_DECODERS", default=2)
 
 # --- imports ----------------------------------------------------------------

@@ -22,6 +22,7 @@ import io
 import math
 import sys
 from array import array
+from dataclasses import replace
 
 import av
 from django.utils.text import format_lazy
@@ -113,15 +114,30 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[int(fraction * (len(sorted_values) - 1))]
 
 
-def speech_seconds(audio: PcmAudio) -> float:
-    """Seconds of speech found by a voice-activity detector created for this clip only."""
+def _speech_frames(audio: PcmAudio) -> tuple[list[bool], Vad]:
+    """Whether each frame is speech, by a voice-activity detector created for this clip only."""
     vad = Vad(mode=Vad.MEDIUM_STRICT, sample_rate=audio.sample_rate)
     step = vad.frame_bytes
-    frames = speech = 0
-    for start in range(0, len(audio.samples) - step + 1, step):
-        frames += 1
-        speech += bool(vad.is_speech(audio.samples[start:start + step]))
-    return speech * vad.frame_length
+    return [bool(vad.is_speech(audio.samples[start:start + step]))
+            for start in range(0, len(audio.samples) - step + 1, step)], vad
+
+
+def speech_seconds(audio: PcmAudio) -> float:
+    """Seconds of speech found by a voice-activity detector created for this clip only."""
+    frames, vad = _speech_frames(audio)
+    return sum(frames) * vad.frame_length
+
+
+def spoken_part(audio: PcmAudio, margin_seconds: float) -> PcmAudio:
+    """`audio` from its first frame of speech to its last, with `margin_seconds` either side (all of
+    it when the detector finds none)."""
+    frames, vad = _speech_frames(audio)
+    if not any(frames):
+        return audio
+    margin = int(margin_seconds * audio.sample_rate) * 2
+    start = max(0, frames.index(True) * vad.frame_bytes - margin)
+    end = min(len(audio.samples), (len(frames) - frames[::-1].index(True)) * vad.frame_bytes + margin)
+    return replace(audio, samples=audio.samples[start:end])
 
 
 def check_quality(audio: PcmAudio) -> None:

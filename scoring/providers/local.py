@@ -3,7 +3,9 @@
 Nothing is downloaded: the acoustic model, the CMU pronouncing dictionary and the language
 model ship inside the `pocketsphinx` package. Method, per recording:
 
-0. Audio. A noise floor of +-1 LSB is added (`with_noise_floor`): near-digital silence, as in
+0. Audio. Silence before the first and after the last speech a voice-activity detector finds
+   is cut to 0.5 s (`scoring.audio.spoken_part`): every pass below decodes all it is given.
+   A noise floor of +-1 LSB is added (`with_noise_floor`): near-digital silence, as in
    synthetic speech or after a noise gate, otherwise swallows the word before it.
 1. Reference. The sentence is split into written words and spoken tokens
    (`scoring.text`: numbers spelled out, punctuation dropped). Tokens missing from the
@@ -21,7 +23,8 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    does (steady noise is matched smoothly by the phone loop) is no speech: 422.
    Off-task speech is refused too (`local_scoring.off_task`, 422 `off_task`): fewer than 40 %
    of the reference tokens recognised, at least half of the speech time (and 1 s) on the phone
-   loop, and, when step 5 ran, fewer than 30 % of the words it heard in the reference.
+   loop, and fewer than 30 % of the words that step 5, then run over the whole recording,
+   heard in the reference.
 3. Forced alignment (how well it was said) of all tokens (wide beams), else of those that were
    attempted: a word the recognition pass missed still takes its time, so a neighbour said
    differently cannot spread over it. Each token's fit is its acoustic score per frame,
@@ -31,16 +34,19 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    two). A second pass over the same alignment (`Decoder.set_alignment`) places each phone,
    with its own fit.
 4. Phonemes heard as others, only when some aligned phone fits worse than PHONE_SUSPECT_FIT:
-   a free phone loop over the recording says which phone it hears over each weak phone; where
-   one other phone of the same kind (vowel for vowel, consonant for consonant) covers at least
-   half of it, that is a candidate. Candidates are then
-   confirmed with the same (context-dependent) models: a grammar reads the aligned tokens in
+   a free phone loop over each weak phone (0.15 s either side, decoded as in step 5) says which
+   phone it hears there; where one other phone of the same kind (vowel for vowel, consonant for
+   consonant) covers at least half of it, that is a candidate. Candidates are then confirmed
+   with the same (context-dependent) models: a grammar reads the aligned tokens in
    order, each candidate's token also with that one phone replaced (P_VARIANT, a strong bias
    to the dictionary's pronunciation). A variant that wins is a substitution: the phoneme's
    `heard` names it ("TH" heard as "S"). The loop's own phones disagree with the dictionary too
    often on correct speech to be reported unconfirmed.
 5. Only when some stretch was not recognised: a pass with the full language model to name
-   the words heard there (for `recognized_text` and insertions).
+   the words heard there (for `recognized_text` and insertions), over each such stretch (0.3 s
+   either side, normalised by the whole recording's cepstral mean): most of this pass's cost
+   saved when one word was said differently. Over the whole recording when it may be off-task
+   (step 2).
 
 Scores (constants in `local_scoring`):
 - token: fit f mapped linearly to 0-100 between f=-15 (100) and f=-65 (0); a substituted
@@ -90,10 +96,12 @@ import threading
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 from pocketsphinx import Decoder, FsgModel, get_model_path
 
+from scoring.audio import spoken_part
 from scoring.providers.base import (
     AudioQualityError,
     OffTaskSpeechError,
@@ -114,6 +122,7 @@ from scoring.providers.local_scoring import (
     apply_phoneme_errors,
     combine,
     heard_speech,
+    may_be_off_task,
     off_task,
     plan_tokens,
     score_phonemes,
@@ -131,6 +140,12 @@ P_GIVE_UP = 0.01
 P_GARBAGE = 0.1
 # A recognition path with a stretch of unrecognised speech this long gets the language-model pass.
 TRANSCRIBE_FROM_FRAMES = 15
+# Each such stretch is decoded with this much of the recording either side (the language model
+# needs a word's context, the features a few frames' window).
+TRANSCRIBE_MARGIN_FRAMES = 30
+BYTES_PER_FRAME = 320  # 10 ms of 16 kHz 16-bit mono
+# The phone loop runs over each weakly fitting phone with this much either side.
+PHONE_LOOP_MARGIN_FRAMES = 15
 TRANSCRIBE_BEAMS = {"beam": 1e-40, "pbeam": 1e-40, "wbeam": 1e-25, "maxhmmpf": 10000}
 # Forced alignment follows one chain of words, so wide beams cost little; the decoder's default ones
 # (1e-48) lost the only path through a word read differently, and the alignment failed.
@@ -140,6 +155,9 @@ FILLERS = {"<s>", "</s>", "<sil>"}
 # Dictionary words for pronunciations with one phone replaced, tried against the reference's.
 VARIANT_PREFIX = "~"
 P_VARIANT = 0.001
+# Silence before and after the speech is cut down to this (every pass decodes all it is given):
+# fluency measures only the pauses between words.
+SPEECH_MARGIN_SECONDS = 0.5
 # A noise floor of +-1 LSB (about -96 dBFS), the same on every call so that a recording always scores
 # the same: one second of it, repeated.
 _DITHER = array("h", random.Random(0).choices((-1, 0, 1), k=16000))
@@ -291,10 +309,10 @@ class _Engine:
                               for phone in entry if phone.duration > 0])
         return per_token if len(per_token) == n_tokens else None
 
-    def phone_loop(self, pcm: bytes) -> list[Segment]:
-        """What the free phone loop hears: any sequence of the 39 phones."""
+    def phone_loop(self, pcm: bytes, spans: list[tuple[int, int]], cepstral_mean: str) -> list[Segment]:
+        """What the free phone loop (any sequence of the 39 phones) hears in each span of frames."""
         self.decoder.activate_search("phone-loop")
-        return self._segments() if self._decode(pcm) else []
+        return self._decode_pieces(pcm, spans, PHONE_LOOP_MARGIN_FRAMES, cepstral_mean)
 
     def confirm_substitutions(self, tokens: list[str], pronunciations: list[list[str]],
                               candidates: dict[int, list[tuple[int, str]]], pcm: bytes) -> dict[int, int]:
@@ -331,9 +349,57 @@ class _Engine:
             return {}
         return {k: variant_names[k].index(word) for k, word in enumerate(path) if word in variant_names.get(k, [])}
 
-    def transcribe(self, pcm: bytes) -> list[Segment]:
+    def cepstral_mean(self) -> str:
+        """The mean the last utterance's features were normalised by (over the whole of it)."""
+        return self.decoder.get_cmn()
+
+    @contextmanager
+    def _cepstral_mean(self, mean: str) -> Iterator[Callable[[], None]]:
+        """Utterances normalised by `mean` instead of their own: a piece of a recording by the whole's."""
+        config = self.decoder.config
+        normalisation = config["cmn"]
+        config["cmn"] = "live"  # starts from the mean set
+        self.decoder.reinit_feat()
+        try:
+            yield lambda: self.decoder.set_cmn(mean)
+        finally:
+            config["cmn"] = normalisation
+            self.decoder.reinit_feat()
+
+    def _decode_pieces(self, pcm: bytes, spans: list[tuple[int, int]], margin: int,
+                       cepstral_mean: str) -> list[Segment]:
+        """The active search's segments over each span of frames (`margin` either side, overlapping
+        ones merged), each piece decoded on its own and normalised by the whole recording's
+        `cepstral_mean` (`cepstral_mean()` after a pass over all of it): a piece's own mean, of a
+        word or two, changes what is heard. Frames are the recording's."""
+        last = len(pcm) // BYTES_PER_FRAME - 1
+        windows: list[list[int]] = []
+        for start, end in sorted(spans):
+            start, end = max(0, start - margin), min(last, end + margin)
+            if windows and start <= windows[-1][1] + 1:
+                windows[-1][1] = max(windows[-1][1], end)
+            else:
+                windows.append([start, end])
+        if windows == [[0, last]]:  # the whole recording, normalised by its own mean as every other pass
+            return self._segments() if self._decode(pcm) else []
+        heard: list[Segment] = []
+        with self._cepstral_mean(cepstral_mean) as reset_mean:
+            for start, end in windows:
+                reset_mean()  # each utterance moves it
+                if self._decode(pcm[start * BYTES_PER_FRAME:(end + 1) * BYTES_PER_FRAME]):
+                    heard.extend(replace(seg, start=seg.start + start, end=seg.end + start)
+                                 for seg in self._segments())
+        return heard
+
+    def transcribe(self, pcm: bytes, spans: list[tuple[int, int]], cepstral_mean: str) -> list[Segment]:
+        """The words the language model hears in each span of frames (see `_decode_pieces`).
+
+        Only the stretches the recognition pass could not explain need naming: decoding those
+        rather than the whole recording is most of this pass's cost saved when one word of a
+        sentence was said differently.
+        """
         self.decoder.activate_search("language-model")
-        return self._segments() if self._decode(pcm) else []
+        return self._decode_pieces(pcm, spans, TRANSCRIBE_MARGIN_FRAMES, cepstral_mean)
 
 
 class _EnginePool:
@@ -416,18 +482,21 @@ class LocalSpeechProvider(SpeechProvider):
             if not tokens:
                 raise ReferenceTextError(_("None of the reference words is in the pronunciation dictionary."))
 
-            samples = with_noise_floor(audio.samples)
+            samples = with_noise_floor(spoken_part(audio, SPEECH_MARGIN_SECONDS).samples)
             path = engine.recognise(tokens, samples)
+            cepstral_mean = engine.cepstral_mean()
             if not heard_speech(path):
                 raise AudioQualityError(_("No speech was recognised in the recording."), reason="no_speech")
             plan = plan_tokens(tokens, phone_counts, path)
             transcript = None
             if any(end - start + 1 >= TRANSCRIBE_FROM_FRAMES for start, end in plan.garbage_runs):
-                transcript = engine.transcribe(samples)
+                whole = [(0, len(samples) // BYTES_PER_FRAME - 1)]
+                spans = whole if may_be_off_task(tokens, plan, path) else plan.garbage_runs
+                transcript = engine.transcribe(samples, spans, cepstral_mean)
             if off_task(tokens, plan, path, transcript):
                 raise OffTaskSpeechError(_("The speech does not match the sentence. Read the sentence shown."))
             aligned_fit, aligned_phones = self._aligned(engine, tokens, plan.attempted, plan.matched, samples)
-            substitutions = self._substitutions(engine, tokens, aligned_phones, samples)
+            substitutions = self._substitutions(engine, tokens, aligned_phones, samples, cepstral_mean)
 
         token_phonemes = score_phonemes(plan, dictionary_phones, aligned_phones, substitutions)
         return combine(
@@ -443,15 +512,17 @@ class LocalSpeechProvider(SpeechProvider):
 
     @staticmethod
     def _substitutions(engine: _Engine, tokens: list[str], aligned_phones: list[list[PhoneSegment] | None],
-                       pcm: bytes) -> dict[int, tuple[int, str]]:
+                       pcm: bytes, cepstral_mean: str) -> dict[int, tuple[int, str]]:
         """Token index -> (phone index, phone heard) for the phones clearly heard as another one.
 
-        The phone loop runs only when some aligned phone fits weakly; its candidates are then
+        The phone loop runs only over the aligned phones that fit weakly; its candidates are then
         confirmed (or not) by one grammar pass over the aligned tokens.
         """
-        if not any(phone.fit < PHONE_SUSPECT_FIT for phones in aligned_phones if phones for phone in phones):
+        weak = [(phone.start, phone.end) for phones in aligned_phones if phones for phone in phones
+                if phone.fit < PHONE_SUSPECT_FIT]
+        if not weak:
             return {}
-        candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm))
+        candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm, weak, cepstral_mean))
         if not candidates:
             return {}
         aligned = [i for i, phones in enumerate(aligned_phones) if phones]

@@ -35,10 +35,10 @@ MIN_SPEECH_FRAMES = 30
 NOISE_FIT_ABOVE = -25.0
 # Off-task speech (another sentence, another language): fewer than this share of the reference
 # tokens recognised, at least this share of the speech time unrecognised and at least
-# OFF_TASK_MIN_FRAMES of it, and (when the language-model pass ran) fewer than this share of the
-# words it heard in the reference. Calibration (synthetic voices): correct and one-word-wrong
-# readings recognise >= 80 % of tokens with <= 25 % of the time unrecognised; unrelated sentences
-# and German speech <= 30 % with >= 59 %.
+# OFF_TASK_MIN_FRAMES of it, and (the language-model pass then runs over the whole recording)
+# fewer than this share of the words it heard in the reference. Calibration (synthetic voices):
+# correct and one-word-wrong readings recognise >= 80 % of tokens with <= 25 % of the time
+# unrecognised; unrelated sentences and German speech <= 30 % with >= 59 %.
 OFF_TASK_MATCHED_BELOW = 0.4
 OFF_TASK_UNRECOGNISED_FROM = 0.5
 OFF_TASK_MIN_FRAMES = 100
@@ -188,15 +188,24 @@ def heard_speech(path: list[Segment]) -> bool:
     return sum(seg.fit * seg.frames for seg in garbage) / frames <= NOISE_FIT_ABOVE
 
 
-def off_task(tokens: list[str], plan: TokenPlan, path: list[Segment], transcript: list[Segment] | None) -> bool:
-    """Whether the recording is speech other than the reference (see the OFF_TASK_ constants)."""
+def may_be_off_task(tokens: list[str], plan: TokenPlan, path: list[Segment]) -> bool:
+    """Whether the recognition path alone leaves the recording possibly off-task: then the language
+    model decides, over the whole recording (otherwise it only names the unrecognised stretches)."""
     word_frames = sum(seg.frames for seg in path if seg.kind == "word")
     garbage_frames = sum(seg.frames for seg in path if seg.kind == "garbage")
     if garbage_frames < OFF_TASK_MIN_FRAMES:
         return False
     if len(plan.matched) >= OFF_TASK_MATCHED_BELOW * len(tokens):
         return False
-    if garbage_frames < OFF_TASK_UNRECOGNISED_FROM * (word_frames + garbage_frames):
+    return garbage_frames >= OFF_TASK_UNRECOGNISED_FROM * (word_frames + garbage_frames)
+
+
+def off_task(tokens: list[str], plan: TokenPlan, path: list[Segment], transcript: list[Segment] | None) -> bool:
+    """Whether the recording is speech other than the reference (see the OFF_TASK_ constants).
+
+    `transcript`: the language model's words over the whole recording (see `may_be_off_task`).
+    """
+    if not may_be_off_task(tokens, plan, path):
         return False
     heard = [seg.word for seg in transcript or [] if seg.kind == "word"]
     reference = set(tokens)
@@ -404,7 +413,7 @@ def combine(
     n_wrong = sum(status != "matched" or phone_heard_as_other[k] for k, status in enumerate(plan.status))
     said_share = 1.0 - n_wrong / len(token_scores)
     return ScoringResult(
-        recognized_text=_recognized_text(displays, reference, scorable_index, plan, transcript, n_correct),
+        recognized_text=_recognized_text(displays, reference, scorable_index, plan, transcript),
         pronunciation_score=round(pronunciation(accuracy, fluency_score, completeness, said_share), 1),
         accuracy_score=round(accuracy, 1),
         fluency_score=round(fluency_score, 1),
@@ -441,16 +450,10 @@ def _words_within(transcript: list[Segment] | None, start: int, end: int) -> lis
 
 
 def _recognized_text(displays: list[str], reference: list[ReferenceToken], scorable_index: list[int],
-                     plan: TokenPlan, transcript: list[Segment] | None, n_correct: int) -> str:
-    """What was heard, in time order.
-
-    When most of the reference was not recognised the learner said something else, and the
-    free transcript is the better account of it. Otherwise: the recognised reference words
-    (written as in the reference when all their tokens were heard), plus the transcript's
-    words inside stretches of unrecognised speech.
-    """
-    if transcript is not None and n_correct * 2 < len(plan.status):
-        return " ".join(seg.word for seg in transcript if seg.kind == "word")
+                     plan: TokenPlan, transcript: list[Segment] | None) -> str:
+    """What was heard, in time order: the recognised reference words (written as in the reference
+    when all their tokens were heard), plus the transcript's words inside stretches of
+    unrecognised speech (mostly all the transcript is made of)."""
     pieces: list[tuple[int, str]] = []
     tokens_of_word: dict[int, list[int]] = {}
     for k, ref_i in enumerate(scorable_index):

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from scoring.audio import AudioDecodeError, check_quality, decode_audio
-from scoring.providers.base import AudioQualityError
+from scoring.audio import AudioDecodeError, check_quality, decode_audio, spoken_part
+from scoring.providers.base import AudioQualityError, PcmAudio
 from tests.scoring.helpers import clip, pcm_of, silence, wav_bytes
 
 
@@ -70,3 +70,14 @@ def test_whistle_bursts_are_no_speech_for_the_voice_activity_detector():
 @pytest.mark.parametrize("name", ["right.wav", "changed.wav", "different.wav", "truncated.wav", "right.mp3"])
 def test_speech_passes_the_quality_check(name):
     check_quality(decode_audio(clip(name), max_seconds=30))
+
+
+def test_the_spoken_part_keeps_the_speech_and_half_a_second_either_side():
+    speech = pcm_of("right.wav")
+    padded = PcmAudio(silence(3) + speech + silence(20))
+
+    part = spoken_part(padded, margin_seconds=0.5)
+
+    assert speech[32000:-32000] in part.samples  # all of the reading (its own edges may be quiet)
+    assert part.duration <= len(speech) / 32000 + 1.0 + 0.1
+    assert spoken_part(PcmAudio(silence(5)), margin_seconds=0.5).duration == 5  # nothing found: all kept

@@ -13,9 +13,9 @@ from django.core.management.base import SystemCheckError
 from scoring.audio import decode_audio
 from scoring.checks import check_speech_settings
 from scoring.providers import local_scoring as rules
-from scoring.providers.base import AudioQualityError, OffTaskSpeechError, SpeechProviderTimeoutError
+from scoring.providers.base import AudioQualityError, OffTaskSpeechError, PcmAudio, SpeechProviderTimeoutError
 from scoring.providers.factory import get_speech_provider
-from scoring.providers.local import LocalSpeechProvider, _EnginePool, with_noise_floor
+from scoring.providers.local import LocalSpeechProvider, _Engine, _EnginePool, with_noise_floor
 from scoring.providers.local_scoring import (
     PhoneSegment,
     ReferenceToken,
@@ -28,7 +28,7 @@ from scoring.providers.local_scoring import (
     score_phonemes,
     substitution_candidates,
 )
-from tests.scoring.helpers import REFERENCE, clip
+from tests.scoring.helpers import REFERENCE, clip, pcm_of, silence
 
 TOKENS = ["i", "like", "green", "tea"]
 PHONES = [1, 3, 4, 2]
@@ -247,6 +247,37 @@ def test_the_noise_floor_lifts_digital_silence_and_leaves_real_audio_within_one_
     assert len(floored) == 24000 and max(map(abs, floored)) <= 2 and len(set(floored)) >= 4
     assert all(abs(a - b) <= 1 for a, b in zip(kept, array("h", loud), strict=True))
     assert with_noise_floor(silent) == with_noise_floor(silent)  # the same recording, the same score
+
+
+def test_a_stretch_decoded_on_its_own_is_heard_as_in_the_whole_recording():
+    # The language-model and phone-loop passes decode only pieces of a recording, normalised by
+    # the whole one's cepstral mean, and report the recording's frames.
+    engine = _Engine()
+    samples = with_noise_floor(decode_audio(clip("right.wav"), max_seconds=30).samples)
+    engine.recognise(REFERENCE.lower().replace(",", "").replace(".", "").split(), samples)
+    mean = engine.cepstral_mean()
+    whole = [seg for seg in engine.transcribe(samples, [(0, len(samples) // 320)], mean) if seg.kind == "word"]
+    like = next(seg for seg in whole if seg.word == "like")
+    assert like.start > 30  # so that its piece starts inside the recording
+
+    piece = [seg for seg in engine.transcribe(samples, [(like.start, like.end)], mean) if seg.kind == "word"]
+
+    heard = next(seg for seg in piece if seg.start <= (like.start + like.end) // 2 <= seg.end)
+    assert heard.word == "like"
+    assert abs(heard.start - like.start) <= 2 and abs(heard.end - like.end) <= 2
+
+
+def test_silence_before_and_after_a_reading_changes_neither_its_score_nor_its_words():
+    # A learner who stops the recording late: 20 s of silence after the sentence once cost the
+    # last words (scored 44, four of them "mispronounced") and six times the time.
+    provider = LocalSpeechProvider(pool_size=1)
+    reading = pcm_of("right.wav")
+    plain = provider.transcribe_and_score(PcmAudio(reading), REFERENCE)
+
+    padded = provider.transcribe_and_score(PcmAudio(silence(2) + reading + silence(20)), REFERENCE)
+
+    assert [w.error_type for w in padded.word_scores] == [w.error_type for w in plain.word_scores] == ["none"] * 10
+    assert padded.pronunciation_score == pytest.approx(plain.pronunciation_score, abs=2)
 
 
 def test_a_score_does_not_depend_on_what_the_engine_heard_before():
