@@ -453,7 +453,7 @@ def _recognized_text(displays: list[str], reference: list[ReferenceToken], scora
                      plan: TokenPlan, transcript: list[Segment] | None) -> str:
     """What was heard, in time order: the recognised reference words (written as in the reference
     when all their tokens were heard), plus the transcript's words inside stretches of
-    unrecognised speech (mostly all the transcript is made of)."""
+    unrecognised speech."""
     pieces: list[tuple[int, str]] = []
     tokens_of_word: dict[int, list[int]] = {}
     for k, ref_i in enumerate(scorable_index):
