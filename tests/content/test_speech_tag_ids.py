@@ -138,3 +138,24 @@ def test_the_id_list_query_is_answered_from_the_index_alone():
 
     assert "Index Only Scan using idx_speech_active_level_type_tags" in plan, plan
     assert "content_speech_tags" not in plan
+
+
+def test_a_bulk_retag_of_thousands_writes_its_links_a_thousand_per_statement(staff_user):
+    # Each statement's trigger rewrites its speeches: bounded, a big selection stays inside the
+    # web's statement timeout.
+    food = TagFactory(name="Food")
+    created = services.create_speeches(items=[
+        services.NewSpeech(f"Sentence {n}", "A1", "question", ("Other",), f"audio/{n}.wav") for n in range(2500)],
+        copy_audio=False)
+
+    with CaptureQueriesContext(connection) as added:
+        assert services.add_tag_to_speeches(speech_ids=created.ids, tag=food, actor=staff_user) == 2500
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM content_speech WHERE tag_ids @> ARRAY[%s]::uuid[]", [str(food.id)])
+        assert cursor.fetchone()[0] == 2500
+    with CaptureQueriesContext(connection) as removed:
+        assert services.remove_tag_from_speeches(speech_ids=created.ids, tag=food, actor=staff_user) == 2500
+
+    assert copies_differing_from_links() == 0
+    assert len([q for q in added.captured_queries if q["sql"].startswith('INSERT INTO "content_speech_tags"')]) == 3
+    assert len([q for q in removed.captured_queries if q["sql"].startswith('DELETE FROM "content_speech_tags"')]) == 3
