@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 # Django's enums build `.values` anew on every access; a bulk load checks a million items.
 _LEVELS = frozenset(Level.values)
+_TYPES = frozenset(SentenceType.values)
 # Links written or deleted per statement by the editors' bulk actions: each statement's trigger
 # rewrites the tag-id copies of its speeches (content migration 0009), about 0.3 s per thousand
 # at a million speeches, so a selection of tens of thousands stays inside the web's
 # DATABASE_STATEMENT_TIMEOUT statement by statement.
 LINKS_PER_STATEMENT = 1000
-_TYPES = frozenset(SentenceType.values)
 
 
 @dataclass(frozen=True)
