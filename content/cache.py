@@ -25,10 +25,21 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from core.cache import CacheUnavailable, ResilientRedisCache, advance_generation, generation, get_quietly
+from core.cache import (
+    CacheUnavailable,
+    ResilientRedisCache,
+    advance_generation,
+    generation,
+    generation_key,
+    get_quietly,
+)
 
 CONTENT_GENERATION = "content"  # its key: content:generation
 PUBLIC_TAGS_KEY = "content:tags:public"
+
+
+# The content generation this process read last (`last_seen_generation`).
+_seen_generation: int | None = None
 
 
 def content_generation() -> int | None:
@@ -37,7 +48,37 @@ def content_generation() -> int | None:
     Without it nothing cached can be trusted to be current (an edit could not bump it), so
     callers then read from the database.
     """
-    return generation(CONTENT_GENERATION)
+    global _seen_generation
+    _seen_generation = generation(CONTENT_GENERATION)
+    return _seen_generation
+
+
+def last_seen_generation() -> int | None:
+    """The content generation this process read last, while the shared cache is Redis.
+
+    A request may look up what is cached under it and read the current generation in the same
+    round trip (`confirmed_items`, `StoredIds.confirmed_at`): one round trip instead of two,
+    and the answer says whether the guess still holds (it does until the next content change).
+    """
+    return _seen_generation if _redis() is not None else None
+
+
+def _confirming(queue: Callable[[Any, Any], None]) -> tuple[int | None, list]:
+    """One round trip to Redis: the current content generation, then the commands `queue(pipeline, client)`
+    adds; their raw replies. Raises CacheUnavailable."""
+    def read(backend: ResilientRedisCache) -> tuple[int | None, list]:
+        client = backend.client
+        pipeline = client.get_client(write=False).pipeline(transaction=False)
+        pipeline.get(client.make_key(generation_key(CONTENT_GENERATION)))
+        queue(pipeline, client)
+        current, *replies = pipeline.execute()
+        return (None if current is None else client.decode(current)), replies
+
+    global _seen_generation
+    current, replies = _redis_call(read)
+    if current is not None:
+        _seen_generation = current
+    return current, replies
 
 
 def bump_content_generation() -> None:
@@ -169,19 +210,31 @@ class StoredIds:
         """The ids at `positions` (one round trip, 16 bytes each), or None once the list is gone from Redis."""
         if not positions:
             return []
-        starts = [self.offset + p * _UUID_BYTES for p in positions]
 
         def read(backend: ResilientRedisCache) -> list[bytes]:
-            name = backend.client.make_key(self.key)
             pipeline = backend.client.get_client(write=False).pipeline(transaction=False)
-            for start in starts:
-                pipeline.getrange(name, start, start + _UUID_BYTES - 1)
+            self._queue_slices(pipeline, backend.client, positions)
             return pipeline.execute()
 
         try:
             slices = _redis_call(read)
         except CacheUnavailable:
             slices = None
+        return self._ids(slices)
+
+    def confirmed_at(self, positions: Sequence[int], guess: int) -> tuple[int | None, list[uuid.UUID] | None]:
+        """The current content generation, and `at(positions)` of this list of generation `guess`, in one round
+        trip (raises CacheUnavailable); the ids count only when the generation is still `guess`."""
+        current, slices = _confirming(lambda pipeline, client: self._queue_slices(pipeline, client, positions))
+        return current, self._ids(slices) if current == guess else None
+
+    def _queue_slices(self, pipeline: Any, client: Any, positions: Sequence[int]) -> None:
+        name = client.make_key(self.key)
+        for position in positions:
+            start = self.offset + position * _UUID_BYTES
+            pipeline.getrange(name, start, start + _UUID_BYTES - 1)
+
+    def _ids(self, slices: list[bytes] | None) -> list[uuid.UUID] | None:
         if slices is None or any(len(piece) != _UUID_BYTES for piece in slices):
             _local_id_list_meta.drop(self.key)  # expired or evicted: built again
             return None
@@ -196,6 +249,15 @@ def _redis() -> ResilientRedisCache | None:
 def _redis_call(operation: Callable[[ResilientRedisCache], Any]) -> Any:
     """`operation(backend)` with raw Redis commands, behind the cache's circuit breaker (CacheUnavailable)."""
     return _redis()._guarded(operation)
+
+
+def id_list_known_here(key: str) -> PackedIds | StoredIds | None:
+    """The id list stored under `key` when this process has it, or knows where it lies in Redis: no round trip."""
+    packed = local_practice_ids.get(key)
+    if packed is not None:
+        return PackedIds(packed)
+    meta = _local_id_list_meta.get(key)
+    return None if meta is None else StoredIds(key, *_META.unpack(meta))
 
 
 def cached_id_list(key: str) -> PackedIds | StoredIds | None:
@@ -303,6 +365,38 @@ def release_id_list_build(key: str) -> None:
 def cached_items(speech_ids: Sequence[uuid.UUID], generation: int) -> dict[uuid.UUID, dict]:
     """The cached items among `speech_ids`: this process's first, then the shared cache's (one round trip);
     only this process's while the shared cache is unavailable."""
+    keys, items, wanted = _items_here(speech_ids, generation)
+    if wanted:
+        try:
+            found = cache.get_many(wanted)
+        except CacheUnavailable:
+            found = {}
+        _take_found(found, keys, items)
+    return items
+
+
+def confirmed_items(speech_ids: Sequence[uuid.UUID], guess: int) -> tuple[int | None, dict[uuid.UUID, dict]]:
+    """The current content generation, and `cached_items(speech_ids, guess)`, in one round trip (raises
+    CacheUnavailable); the items count only when the generation is still `guess`."""
+    keys, items, wanted = _items_here(speech_ids, guess)
+
+    def queue(pipeline: Any, client: Any) -> None:
+        if wanted:
+            pipeline.mget([client.make_key(key) for key in wanted])
+
+    current, replies = _confirming(queue)
+    if current != guess:
+        return current, {}
+    if wanted:
+        decode = _redis().client.decode
+        _take_found({key: decode(value) for key, value in zip(wanted, replies[0], strict=True) if value is not None},
+                    keys, items)
+    return current, items
+
+
+def _items_here(speech_ids: Sequence[uuid.UUID], generation: int
+                ) -> tuple[dict[str, uuid.UUID], dict[uuid.UUID, dict], list[str]]:
+    """The item keys of `speech_ids` (key: id), those of their items this process has, the keys it lacks."""
     keys = {speech_item_key(speech_id, generation): speech_id for speech_id in speech_ids}
     items, wanted = {}, []
     for key, speech_id in keys.items():
@@ -311,15 +405,13 @@ def cached_items(speech_ids: Sequence[uuid.UUID], generation: int) -> dict[uuid.
             wanted.append(key)
         else:
             items[speech_id] = pickle.loads(pickled)
-    if wanted:
-        try:
-            found = cache.get_many(wanted)
-        except CacheUnavailable:
-            found = {}
-        for key, item in found.items():
-            items[keys[key]] = item
-        _keep_items_here(found)
-    return items
+    return keys, items, wanted
+
+
+def _take_found(found: Mapping[str, dict], keys: Mapping[str, uuid.UUID], items: dict[uuid.UUID, dict]) -> None:
+    for key, item in found.items():
+        items[keys[key]] = item
+    _keep_items_here(found)
 
 
 def remember_items(items: Mapping[uuid.UUID, dict], generation: int, timeout: float) -> None:

@@ -30,8 +30,11 @@ from content.cache import (
     cached_id_list,
     cached_items,
     claim_id_list_build,
+    confirmed_items,
     content_generation,
     earlier_id_list,
+    id_list_known_here,
+    last_seen_generation,
     local_practice_ids,
     practice_ids_key,
     release_id_list_build,
@@ -41,7 +44,7 @@ from content.cache import (
 from content.exceptions import SpeechNotFound, TagNotFound
 from content.models import Speech, SpeechTag, Tag
 from content.rules import normalise_tag_name, tag_name_key
-from core.cache import get_quietly, set_quietly
+from core.cache import CacheUnavailable, get_quietly, set_quietly
 
 OFFLINE_IDS_SECONDS = 30
 
@@ -126,12 +129,11 @@ def _speech_rows(speech_ids: Sequence[uuid.UUID], generation: int | None, *, act
     if not speech_ids:
         return []
     if connection.vendor == "postgresql":
-        # One query, no model instances; the tag ids come with their speech (an index-only scan),
-        # their names from the tag list of this generation.
+        # One query, no model instances; the tag ids are the speech's own copy of its links (content
+        # migration 0009), their names from the tag list of this generation.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT s.id, s.audio, s.text, s.level, s.type, "
-                f"ARRAY(SELECT st.tag_id FROM {SpeechTag._meta.db_table} st WHERE st.speech_id = s.id) "
+                f"SELECT s.id, s.audio, s.text, s.level, s.type, s.tag_ids "
                 f"FROM {Speech._meta.db_table} s WHERE s.id = ANY(%s)"
                 + (" AND s.archived_at IS NULL" if active_only else ""), [list(speech_ids)])
             found = cursor.fetchall()
@@ -215,9 +217,13 @@ def _id_list(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], generation:
     return _IdList(_build_id_list(**build), current=True)
 
 
+def _positions(ids: PackedIds | StoredIds, limit: int) -> list[int]:
+    # Drawn uniformly without replacement: every match equally likely, none twice.
+    return random.sample(range(ids.count), min(limit, ids.count))
+
+
 def _sample(ids: PackedIds | StoredIds, limit: int) -> list[uuid.UUID] | None:
-    # Positions drawn uniformly without replacement: every match equally likely, none twice.
-    return ids.at(random.sample(range(ids.count), min(limit, ids.count)))
+    return ids.at(_positions(ids, limit))
 
 
 def _item_matches(item: dict, *, level: str, type: str, tag_ids: set[str]) -> bool:
@@ -242,10 +248,16 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
     and the current generation's are built from the primary after the commit. An older
     generation's id list is only sampled while the current one is being built (`_id_list`).
 
+    The content generation is read in the same round trip as the first thing looked up under it,
+    guessing it is the one this process saw last (`_practice_set_as_seen`).
+
     While the shared cache is unavailable, each process keeps its lists for OFFLINE_IDS_SECONDS
     and reads the chosen rows every time.
     """
-    generation = content_generation()
+    seen = _practice_set_as_seen(level=level, type=type, tag_ids=tag_ids, limit=limit, serialize=serialize)
+    if seen.served is not None:
+        return seen.served
+    generation = seen.generation or content_generation()
     if generation is None:
         return _practice_set_offline(level=level, type=type, tag_ids=tag_ids, limit=limit, serialize=serialize)
     ids, current = _id_list(level=level, type=type, tag_ids=tag_ids, generation=generation, serialize=serialize)
@@ -260,6 +272,41 @@ def practice_set(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: 
     if current:
         return served
     return _still_matching(served, ids, limit, generation, serialize, level=level, type=type, tag_ids=tag_ids)
+
+
+class _AsSeen(NamedTuple):
+    generation: int | None  # the current one when it was read, else None
+    served: list[dict] | None  # None: not served as seen
+
+
+def _practice_set_as_seen(*, level: str, type: str, tag_ids: Sequence[uuid.UUID], limit: int,
+                          serialize: SerializeItems) -> _AsSeen:
+    """`practice_set` under the generation this process saw last, when it knows that generation's id list of the
+    filter: the current generation is read with the sampled ids (or their items) in one round trip.
+
+    A cached practice set then costs one round trip to Redis instead of two (three for a long list);
+    when a change has moved the generation on, the generation read is handed back and nothing else.
+    """
+    guess = last_seen_generation()
+    if guess is None:
+        return _AsSeen(None, None)
+    ids = id_list_known_here(practice_ids_key(level=level, type=type, tag_ids=tag_ids, generation=guess))
+    if ids is None:
+        return _AsSeen(None, None)
+    positions = _positions(ids, limit)
+    try:
+        if isinstance(ids, PackedIds):
+            chosen = ids.at(positions)
+            current, items = confirmed_items(chosen, guess)
+        else:
+            current, chosen = ids.confirmed_at(positions, guess)
+            items = {} if chosen is None else cached_items(chosen, guess)
+    except CacheUnavailable:
+        return _AsSeen(None, None)
+    if current != guess or chosen is None:
+        return _AsSeen(current, None)
+    items = _items_by_id(chosen, guess, serialize, cached=items)
+    return _AsSeen(current, [items[speech_id] for speech_id in chosen if speech_id in items])
 
 
 def _still_matching(served: list[dict], earlier: PackedIds | StoredIds, limit: int, generation: int,
@@ -278,8 +325,11 @@ def _still_matching(served: list[dict], earlier: PackedIds | StoredIds, limit: i
     return kept[:limit]
 
 
-def _items_by_id(speech_ids: Sequence[uuid.UUID], generation: int, serialize: SerializeItems) -> dict[uuid.UUID, dict]:
-    items = cached_items(speech_ids, generation)
+def _items_by_id(speech_ids: Sequence[uuid.UUID], generation: int, serialize: SerializeItems, *,
+                 cached: dict[uuid.UUID, dict] | None = None) -> dict[uuid.UUID, dict]:
+    """The items of those of `speech_ids` still active: cached (or those in `cached`, already looked up), else
+    loaded and cached."""
+    items = cached_items(speech_ids, generation) if cached is None else cached
     missing = [speech_id for speech_id in speech_ids if speech_id not in items]
     if missing:
         loaded = _load_items(missing, generation, serialize)

@@ -259,7 +259,8 @@ def count_in_window(key: str, window: int, *, alias: str = "counters") -> int:
 
 # --- generations: one number per name, bumped by any change the cached reads under it depend on ----------
 
-def _generation_key(name: str) -> str:
+def generation_key(name: str) -> str:
+    """The cache key of the generation of `name`, for a caller that reads it in a round trip with other keys."""
     return f"{name}:generation"
 
 
@@ -267,7 +268,7 @@ def generation(name: str) -> int | None:
     """The current generation of `name` (made on first use), or None while the shared cache is unavailable:
     then nothing cached under it can be trusted and callers read the database."""
     cache = caches["default"]
-    key = _generation_key(name)
+    key = generation_key(name)
     try:
         value = cache.get(key)
         if value is None:
@@ -284,9 +285,9 @@ def advance_generation(name: str) -> None:
     not commit when its caches cannot be invalidated."""
     cache = caches["default"]
     try:
-        cache.incr(_generation_key(name))
+        cache.incr(generation_key(name))
     except ValueError:  # none stored yet: any new one differs from what keys used
-        cache.set(_generation_key(name), time.time_ns(), timeout=None)
+        cache.set(generation_key(name), time.time_ns(), timeout=None)
 
 
 def learner_generation_name(user_id: Any) -> str:
@@ -319,7 +320,7 @@ def read_through(name: str, parts: tuple[Any, ...], depends_on: tuple[str, ...],
     generations together. While the cache is away nothing cached can be trusted: computed afresh. What is
     cached is computed from the primary (a replica's lag would outlive itself in the cache).
     """
-    generation_keys = [_generation_key(generation_name) for generation_name in depends_on]
+    generation_keys = [generation_key(generation_name) for generation_name in depends_on]
     key = ":".join(str(part) for part in (name, *parts))
     try:
         found = caches["default"].get_many([*generation_keys, key])

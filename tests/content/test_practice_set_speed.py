@@ -10,6 +10,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
@@ -73,6 +74,30 @@ def test_a_cached_practice_set_makes_no_speech_query_and_signs_fresh_urls(auth_c
         old = next(i for i in first.json()["speeches"] if i["id"] == item["id"])
         assert int(parse_qs(urlparse(old["audio_url"]).query)["expires"][0]) - expires >= 3600 - 60 - 5
         assert auth_client.get(item["audio_url"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cached_practice_set_is_one_round_trip_to_redis(food, list_reads, monkeypatch):
+    """The content generation is read in the same round trip as the sampled ids (or their items)."""
+    if not _redis():
+        pytest.skip("round trips to Redis (run with REDIS_URL=redis://...)")
+    made = {str(SpeechFactory(level="A1", type="question", tags=[food]).id) for _ in range(12)}
+
+    def draw() -> list[dict]:
+        return selectors.practice_set(level="A1", type="question", tag_ids=[food.id], limit=5,
+                                      serialize=SpeechItemSerializer.unsigned_items)
+
+    for _ in range(3):  # builds the list, then learns where it lies in Redis (sliced)
+        draw()
+    sends = []
+    send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, *args, **kwargs: sends.append(1) or send(self, *args, **kwargs))
+
+    served = draw()
+
+    assert len(served) == 5 and {item["id"] for item in served} <= made
+    assert len(sends) == 1
 
 
 @pytest.mark.django_db
