@@ -33,7 +33,8 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    its phones') and, for matched tokens, also from the recognition pass (the better of the
    two). A second pass over the same alignment (`Decoder.set_alignment`) places each phone,
    with its own fit.
-4. Phonemes heard as others, only when some aligned phone fits worse than PHONE_SUSPECT_FIT:
+4. Phonemes heard as others, only when some aligned phone fits worse than PHONE_SUSPECT_FIT and
+   PHONE_SUSPECT_GAP worse than the reading's median phone (an accent lowers them all):
    a free phone loop over each weak phone (0.15 s either side, decoded as in step 5) says which
    phone it hears there; where one other phone of the same kind (vowel for vowel, consonant for
    consonant) covers at least half of it, that is a candidate. Candidates are then confirmed
@@ -50,8 +51,9 @@ model ship inside the `pocketsphinx` package. Method, per recording:
 
 Scores (constants in `local_scoring`):
 - token: fit f mapped linearly to 0-100 between f=-15 (100) and f=-65 (0); a substituted
-  token keeps half of that; an omitted token scores 0. A matched token below 60 is reported
-  as a mispronunciation, a substituted one always is, and so is a token with a phone heard as
+  token keeps half of that; an omitted token scores 0. A matched token below 60 and 25 below
+  the median of the reading's matched tokens (from three of them) is reported as a
+  mispronunciation, a substituted one always is, and so is a token with a phone heard as
   another (its score is then at most the mean of its phonemes').
 - phoneme: its aligned fit on the same scale; a substituted phoneme keeps half; the phonemes
   of a token without alignment (omitted) score 0 with error "omission".
@@ -114,7 +116,6 @@ from scoring.providers.base import (
     SpeechProviderTimeoutError,
 )
 from scoring.providers.local_scoring import (
-    PHONE_SUSPECT_FIT,
     Alignment,
     PhoneSegment,
     ReferenceToken,
@@ -128,6 +129,7 @@ from scoring.providers.local_scoring import (
     score_phonemes,
     score_tokens,
     substitution_candidates,
+    suspect_fit_below,
 )
 from scoring.text import split_reference
 
@@ -518,8 +520,9 @@ class LocalSpeechProvider(SpeechProvider):
         The phone loop runs only over the aligned phones that fit weakly; its candidates are then
         confirmed (or not) by one grammar pass over the aligned tokens.
         """
+        below = suspect_fit_below(aligned_phones)
         weak = [(phone.start, phone.end) for phones in aligned_phones if phones for phone in phones
-                if phone.fit < PHONE_SUSPECT_FIT]
+                if phone.fit < below]
         if not weak:
             return {}
         candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm, weak, cepstral_mean))

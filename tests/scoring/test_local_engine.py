@@ -121,6 +121,36 @@ def test_a_substituted_word_keeps_half_its_fit_and_an_omitted_one_nothing():
         (100, "none"), (50, "mispronunciation"), (0, "omission"), (0, "omission")]
 
 
+def fit_for(score):
+    """The per-frame fit that `fit_score` maps onto `score`."""
+    return rules.FIT_WORTHLESS + score / 100 * (rules.FIT_PERFECT - rules.FIT_WORTHLESS)
+
+
+def test_an_accent_that_lowers_every_word_is_not_an_error_but_a_word_far_below_the_rest_is():
+    def scores(*word_scores):
+        frames = [(10, 20), (21, 40), (41, 60), (61, 80)]
+        path = [word(t, a, b, fit_for(v)) for t, (a, b), v in zip(TOKENS, frames, word_scores, strict=True)]
+        return rules.score_tokens(plan_tokens(TOKENS, PHONES, path), aligned_fit=[None] * 4)
+
+    accented = scores(75, 55, 70, 50)
+    one_wrong = scores(75, 55, 10, 70)
+    in_doubt = scores(50, 45, 55, 40)  # no word passes: an unrelated sentence's forced matches look like this
+
+    assert [round(s.score) for s in accented] == [75, 55, 70, 50]
+    assert all(s.error_type == "none" for s in accented)
+    assert [s.error_type for s in one_wrong] == ["none", "none", "mispronunciation", "none"]
+    assert all(s.error_type == "mispronunciation" for s in in_doubt)
+
+
+def test_with_too_few_words_to_tell_the_speaker_by_a_low_fit_is_an_error():
+    path = [word("i", 10, 20, fit_for(50)), word("like", 21, 40, fit_for(45)), garbage(41, 80)]
+    plan = plan_tokens(TOKENS, PHONES, path)
+
+    scores = rules.score_tokens(plan, aligned_fit=[None] * 4)
+
+    assert [s.error_type for s in scores][:2] == ["mispronunciation", "mispronunciation"]
+
+
 def test_a_word_error_costs_more_than_its_share_of_accuracy():
     assert pronunciation(90, 90, 90, said_share=0.9) == pytest.approx(90 * 0.9 ** rules.COMPLETENESS_EXPONENT)
     assert pronunciation(90, 90, 90, said_share=0.9) < 90 - 10
@@ -165,11 +195,23 @@ def test_off_task_speech_is_told_from_a_reading_with_mistakes():
 
 def test_a_weak_phone_the_phone_loop_heard_as_another_is_a_candidate():
     phones = [[PhoneSegment("TH", 10, 21, -25.0), PhoneSegment("IH", 22, 26, -6.0)],
-              [PhoneSegment("K", 30, 35, -40.0)], None]
+              [PhoneSegment("K", 30, 35, -40.0)], None,
+              [PhoneSegment("G", 40, 44, -5.0), PhoneSegment("UH", 45, 50, -4.0), PhoneSegment("D", 51, 55, -6.0)]]
     loop = [Segment("garbage", "+s", 8, 20, -38.0), Segment("garbage", "+ih", 21, 26, -30.0),
             Segment("garbage", "+k", 30, 35, -30.0)]
 
     assert substitution_candidates(phones, loop) == {0: [(0, "S")]}
+
+
+def test_a_phone_no_weaker_than_the_speakers_others_is_no_candidate():
+    # The same "TH" heard as "S", from a speaker whose every phone fits about as weakly (an accent).
+    phones = [[PhoneSegment("TH", 10, 21, -25.0), PhoneSegment("IH", 22, 26, -24.0)],
+              [PhoneSegment("K", 30, 35, -22.0)], None,
+              [PhoneSegment("G", 40, 44, -21.0), PhoneSegment("UH", 45, 50, -28.0), PhoneSegment("D", 51, 55, -23.0)]]
+    loop = [Segment("garbage", "+s", 8, 20, -38.0)]
+
+    assert rules.suspect_fit_below(phones) == pytest.approx(-23.5 - rules.PHONE_SUSPECT_GAP)
+    assert substitution_candidates(phones, loop) == {}
 
 
 def test_phonemes_are_scored_by_fit_and_omitted_tokens_have_theirs_at_zero():
