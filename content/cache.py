@@ -262,20 +262,17 @@ def id_list_known_here(key: str) -> PackedIds | StoredIds | None:
 
 def cached_id_list(key: str) -> PackedIds | StoredIds | None:
     """The id list stored under `key`, or None when it is not cached (or the cache is unavailable)."""
-    packed = local_practice_ids.get(key)
-    if packed is not None:
-        return PackedIds(packed)
-    backend = _redis()
-    if backend is not None:
-        meta = _local_id_list_meta.get(key)
+    known = id_list_known_here(key)
+    if known is not None:
+        return known
+    if _redis() is not None:
+        try:
+            meta = _redis_call(lambda self: self.client.get_client(write=False).get(
+                self.client.make_key(_id_list_meta_key(key))))
+        except CacheUnavailable:
+            return None
         if meta is None:
-            try:
-                meta = _redis_call(lambda self: self.client.get_client(write=False).get(
-                    self.client.make_key(_id_list_meta_key(key))))
-            except CacheUnavailable:
-                return None
-            if meta is None:
-                return None
+            return None
         count, offset = _META.unpack(meta)
         if offset >= 0 and count * _UUID_BYTES > WHOLE_LIST_MAX_BYTES:
             _local_id_list_meta.set(key, meta, settings.PRACTICE_SET_CACHE_SECONDS)

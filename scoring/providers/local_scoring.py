@@ -7,6 +7,7 @@ and the formula are described in `scoring.providers.local`; the constants live h
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -234,6 +235,15 @@ def fit_score(fit: float | None) -> float:
     return 100.0 * min(1.0, max(0.0, share))
 
 
+def _passing_median(values: list[float], *, score_of: Callable[[float], float]) -> float | None:
+    """The speaker's typical word or phone: the median of `values`, from TYPICAL_FROM_WORDS of them and only
+    when its score passes (MISPRONUNCIATION_BELOW); else None, and the absolute rule alone applies."""
+    if len(values) < TYPICAL_FROM_WORDS:
+        return None
+    typical = statistics.median(values)
+    return typical if score_of(typical) >= MISPRONUNCIATION_BELOW else None
+
+
 @dataclass(frozen=True)
 class TokenScore:
     score: float
@@ -252,9 +262,7 @@ def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[Token
     for i in plan.matched:
         fits = [f for f in (aligned_fit[i], plan.segment[i].fit) if f is not None]
         matched[i] = fit_score(max(fits))
-    typical = statistics.median(matched.values()) if len(matched) >= TYPICAL_FROM_WORDS else None
-    if typical is not None and typical < MISPRONUNCIATION_BELOW:
-        typical = None
+    typical = _passing_median(list(matched.values()), score_of=lambda score: score)
     scores = []
     for i, status in enumerate(plan.status):
         if status == "omitted":
@@ -270,11 +278,9 @@ def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[Token
 
 def suspect_fit_below(phones: list[list[PhoneSegment] | None]) -> float:
     """The fit below which an aligned phone of this reading is suspect (see PHONE_SUSPECT_GAP)."""
-    fits = [phone.fit for token_phones in phones if token_phones for phone in token_phones]
-    typical = statistics.median(fits) if len(fits) >= TYPICAL_FROM_WORDS else None
-    if typical is None or fit_score(typical) < MISPRONUNCIATION_BELOW:  # as for words, see score_tokens
-        return PHONE_SUSPECT_FIT
-    return min(PHONE_SUSPECT_FIT, typical - PHONE_SUSPECT_GAP)
+    typical = _passing_median([phone.fit for token_phones in phones if token_phones for phone in token_phones],
+                              score_of=fit_score)
+    return PHONE_SUSPECT_FIT if typical is None else min(PHONE_SUSPECT_FIT, typical - PHONE_SUSPECT_GAP)
 
 
 def substitution_candidates(phones: list[list[PhoneSegment] | None],
