@@ -51,15 +51,16 @@ model ship inside the `pocketsphinx` package. Method, per recording:
 
 Scores (constants in `local_scoring`):
 - token: fit f mapped linearly to 0-100 between f=-15 (100) and f=-65 (0); a substituted
-  token keeps half of that; an omitted token scores 0. A matched token below 60 and 25 below
-  the median of the reading's matched tokens (from three of them) is reported as a
-  mispronunciation, a substituted one always is, and so is a token with a phone heard as
-  another (its score is then at most the mean of its phonemes').
+  token keeps half of that; an omitted token scores 0. A matched token of three phones or more
+  below 60 and 25 below the median of the reading's matched tokens (from three of them) is
+  reported as a mispronunciation, a substituted one always is, and so is a token with a phone
+  heard as another (its score is then at most the mean of its phonemes'). Tokens of one or two
+  phones (the, a, of) are flagged only when omitted or substituted: see FLAGGED_FROM_PHONES.
 - phoneme: its aligned fit on the same scale; a substituted phoneme keeps half; the phonemes
   of a token without alignment (omitted) score 0 with error "omission".
 - word: mean of its tokens; error "omission" when all its tokens were omitted,
   "mispronunciation" when any token has an error, else "none".
-- accuracy: mean score of all scorable tokens, omitted ones counting 0.
+- accuracy: mean score of all scorable tokens weighted by their phones, omitted ones counting 0.
 - completeness: 100 x tokens recognised without error (matched, score >= 60) / scorable tokens.
 - fluency: 100 x time on matched words / (time on matched words + time on unrecognised
   speech + the part of each pause between words beyond 0.3 s + the time the omitted tokens
@@ -71,14 +72,13 @@ Scores (constants in `local_scoring`):
   ~20-25 points (98 -> 76 on the test clips; "think" read "sink" 98 -> 72), a weak fit
   (accent, noise) only its share of accuracy.
 
-Known limits (bench/scoring_quality.py, clean synthetic set): espeak-ng's German and Spanish
-voices reading English are mostly not recognised at all (a quarter of their right readings refused
-as off-task), espeak-ng's English voices score ~67-84 against ~97 for flite and festival voices
-(its Caribbean voice 42), and 20-37 % of their correct words are flagged: this engine still takes
-much of an accent for mispronunciation, though it now ranks each such voice's right readings above
-its wrong ones. Off-task speech is refused as such in ~16 % of the set's cases, and scores <= 30 in
-nearly all the others. Vowel substitutions are confirmed on correct synthetic readings now and then
-("book" UH heard as AH).
+Known limits (bench/scoring_quality.py, clean synthetic set): espeak-ng's German and Spanish voices
+reading English are mostly not recognised at all (a quarter of their right readings refused as
+off-task), espeak-ng's English voices score ~73-90 against ~97 for flite and festival voices (its
+Caribbean voice 54), and 0-10 % of their correct words are flagged (the Caribbean voice's 20 %):
+this engine still takes some of an accent for mispronunciation. Off-task speech is refused as such
+in ~16 % of the set's cases, and scores <= 30 in nearly all the others. Vowel substitutions are
+confirmed on correct synthetic readings now and then ("book" UH heard as AH).
 
 Decoders are slow to load (~0.4 s, ~105 MB RSS each with the language model, beside ~150 MB
 for the Django process) and not thread-safe: a small pool is created lazily and each request
@@ -129,7 +129,7 @@ from scoring.providers.local_scoring import (
     score_phonemes,
     score_tokens,
     substitution_candidates,
-    suspect_fit_below,
+    suspect_phones,
 )
 from scoring.text import split_reference
 
@@ -520,9 +520,7 @@ class LocalSpeechProvider(SpeechProvider):
         The phone loop runs only over the aligned phones that fit weakly; its candidates are then
         confirmed (or not) by one grammar pass over the aligned tokens.
         """
-        below = suspect_fit_below(aligned_phones)
-        weak = [(phone.start, phone.end) for phones in aligned_phones if phones for phone in phones
-                if phone.fit < below]
+        weak = [(aligned_phones[i][j].start, aligned_phones[i][j].end) for i, j in suspect_phones(aligned_phones)]
         if not weak:
             return {}
         candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm, weak, cepstral_mean))
