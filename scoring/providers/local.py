@@ -61,7 +61,7 @@ Scores (constants in `local_scoring`):
 - word: mean of its tokens; error "omission" when all its tokens were omitted,
   "mispronunciation" when any token has an error, else "none".
 - accuracy: mean score of all scorable tokens weighted by their phones, omitted ones counting 0.
-- completeness: 100 x tokens recognised without error (matched, score >= 60) / scorable tokens.
+- completeness: 100 x tokens without error (matched and not flagged as above) / scorable tokens.
 - fluency: 100 x time on matched words / (time on matched words + time on unrecognised
   speech + the part of each pause between words beyond 0.3 s + the time the omitted tokens
   would have taken at the speaker's pace, frames per phone of the matched tokens): measured

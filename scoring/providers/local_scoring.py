@@ -453,8 +453,8 @@ def combine(
 
     # Over every scorable token, an omitted one counting 0 (an unread part is not accurate), each by its
     # phones: accuracy is of the sounds said, and a short word's fit is the least certain.
-    weights = plan.phone_counts or [1] * len(token_scores)
-    accuracy = sum(s.score * w for s, w in zip(token_scores, weights, strict=True)) / sum(weights)
+    accuracy = (sum(s.score * phones for s, phones in zip(token_scores, plan.phone_counts, strict=True))
+                / sum(plan.phone_counts))
     n_correct = sum(s.error_type == "none" for s in token_scores)
     completeness = 100.0 * n_correct / len(token_scores)
     fluency_score = fluency(plan, path)
