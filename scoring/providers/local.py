@@ -55,7 +55,9 @@ Scores (constants in `local_scoring`):
   below 60 and 25 below the median of the reading's matched tokens (from three of them) is
   reported as a mispronunciation, a substituted one always is, and so is a token with a phone
   heard as another (its score is then at most the mean of its phonemes'). Tokens of one or two
-  phones (the, a, of) are flagged only when omitted or substituted: see FLAGGED_FROM_PHONES.
+  phones (the, a, of) are flagged only when omitted or substituted (FLAGGED_FROM_PHONES), and one
+  fitting worse than the median matched token scores its fit weighed with that median as if the
+  median held three phones (SHORT_WORD_PRIOR_PHONES): a reduced "of" fitting at 0 is not sunk to 0.
 - phoneme: its aligned fit on the same scale; a substituted phoneme keeps half; the phonemes
   of a token without alignment (omitted) score 0 with error "omission".
 - word: mean of its tokens; error "omission" when all its tokens were omitted,

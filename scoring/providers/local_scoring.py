@@ -36,6 +36,11 @@ TYPICAL_FROM_WORDS = 3
 # (a weak form is the right one), and a fit over the few frames they take says little. On the evaluation
 # set they were 26 of the 65 flags on right readings and none of the words really replaced.
 FLAGGED_FROM_PHONES = 3
+# A short word that fits worse than the reading's typical word scores its fit weighed with the typical
+# word's as if that held this many phones: over its few frames the fit is weak evidence (a reduced "of"
+# can fit at 0 in a reading scoring 80), and its raw score would mark it the worst word of the reading
+# though it is not flagged. One that fits better keeps its fit.
+SHORT_WORD_PRIOR_PHONES = 3
 # A word the recogniser heard as something else keeps at most this share of its fit.
 SUBSTITUTION_FACTOR = 0.5
 # Pauses between words up to this long are natural; longer ones count against fluency.
@@ -255,6 +260,14 @@ class TokenScore:
     error_type: ErrorType
 
 
+def _short_word_score(score: float, phones: int, typical: float | None) -> float:
+    """A short word's fit, pulled up toward the reading's typical word, passing or not (SHORT_WORD_PRIOR_PHONES);
+    its own fit alone when too few words were recognised to tell a typical one."""
+    if typical is None or score >= typical:
+        return score
+    return (phones * score + SHORT_WORD_PRIOR_PHONES * typical) / (phones + SHORT_WORD_PRIOR_PHONES)
+
+
 def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[TokenScore]:
     """Each token's score: its acoustic fit, capped when it was heard as another word.
 
@@ -268,16 +281,18 @@ def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[Token
         fits = [f for f in (aligned_fit[i], plan.segment[i].fit) if f is not None]
         matched[i] = fit_score(max(fits))
     typical = _passing_median(list(matched.values()), score_of=lambda score: score)
+    centre = statistics.median(matched.values()) if len(matched) >= TYPICAL_FROM_WORDS else None
     scores = []
     for i, status in enumerate(plan.status):
         if status == "omitted":
             scores.append(TokenScore(0.0, "omission"))
         elif status == "substituted":
             scores.append(TokenScore(SUBSTITUTION_FACTOR * fit_score(aligned_fit[i]), "mispronunciation"))
+        elif plan.phone_counts[i] < FLAGGED_FROM_PHONES:
+            scores.append(TokenScore(_short_word_score(matched[i], plan.phone_counts[i], centre), "none"))
         else:
             score = matched[i]
-            low = (score < MISPRONUNCIATION_BELOW and plan.phone_counts[i] >= FLAGGED_FROM_PHONES
-                   and (typical is None or typical - score >= MISPRONUNCIATION_GAP))
+            low = score < MISPRONUNCIATION_BELOW and (typical is None or typical - score >= MISPRONUNCIATION_GAP)
             scores.append(TokenScore(score, "mispronunciation" if low else "none"))
     return scores
 

@@ -1,6 +1,7 @@
 """POST /api/v1/speech/score with the local engine, on real recordings (see audio/make_clips.sh)."""
 
 import re
+import statistics
 
 import pytest
 
@@ -145,10 +146,12 @@ def test_an_accented_right_reading_scores_above_the_same_voice_saying_a_wrong_wo
 
 
 def test_a_short_word_said_in_its_weak_form_is_not_flagged(auth_client):
-    # Read right with a Hindi accent: "of" fits poorly over its few frames, as a reduced "of" does.
+    # Read right with a Hindi accent: "of" fits poorly over its few frames (at 0), as a reduced "of" does.
     body = post_score(auth_client, clip("accent-hi-right.wav")).json()
+    others = sorted(w["score"] for w in body["word_scores"] if w["word"] != "of")
 
-    assert words(body)["of"]["score"] < 60
+    # Its score is pulled toward the reading's typical word (2 phones against 3), not left at 0.
+    assert 0.5 * statistics.median(others) < words(body)["of"]["score"] < 60
     assert [w["word"] for w in body["word_scores"] if w["error_type"] != "none"] == []
 
 
