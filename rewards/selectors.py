@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.timezones import user_zone
 from rewards import rules
-from rewards.models import Achievement, AchievementAward, LearnerStats, XpEvent, XpReason
+from rewards.models import Achievement, AchievementAward, LearnerStats, RewardedSession, XpEvent, XpReason
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -33,6 +34,18 @@ def stats_of(*, user: User) -> LearnerStats:
 def xp_on_day(*, user: User, day: date) -> int:
     """XP earned on one local day (uses the (user, local_day) index: never grows with history)."""
     return XpEvent.objects.filter(user=user, local_day=day).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def replay_and_xp_on_day(*, user: User, session_id: Any, day: date) -> tuple[dict | None, int]:
+    """What record_session answered for `session_id` (None when it has not counted it) and xp_on_day, in one
+    query; reads the learner's stats row, so only once it exists (the save has locked it)."""
+    replay = RewardedSession.objects.filter(user=OuterRef("user"), session_id=session_id).values("rewards")[:1]
+    day_xp = (XpEvent.objects.filter(user=OuterRef("user"), local_day=day).order_by().values("user")
+              .annotate(total=Sum("amount")).values("total"))
+    row = (LearnerStats.objects.filter(user=user)
+           .annotate(replay=Subquery(replay), day_xp=Coalesce(Subquery(day_xp), 0, output_field=IntegerField()))
+           .values_list("replay", "day_xp").first())
+    return row if row is not None else (None, 0)
 
 
 def award_as_dict(award: AchievementAward) -> dict[str, Any]:

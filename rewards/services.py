@@ -97,15 +97,13 @@ def record_session(*, user: User, facts: SessionFacts) -> SessionRewards:
 @transaction.atomic(savepoint=False)  # part of the game's save transaction: no savepoint round trips
 def _record_session(user: User, facts: SessionFacts) -> SessionRewards:
     stats = _locked_stats(user)
-    replay = RewardedSession.objects.filter(user=user, session_id=facts.session_id).values_list(
-        "rewards", flat=True).first()
-    if replay is not None:
-        return SessionRewards.from_dict(replay)
-
     now = timezone.now()
     zone = selectors.user_zone(user)
     day, today = selectors.local_day(facts.completed_at, zone), selectors.local_day(now, zone)
-    day_xp_before = selectors.xp_on_day(user=user, day=day)
+    replay, day_xp_before = selectors.replay_and_xp_on_day(user=user, session_id=facts.session_id, day=day)
+    if replay is not None:
+        return SessionRewards.from_dict(replay)
+
     total_before = stats.total_xp
 
     _count_session(stats, facts)

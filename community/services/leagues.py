@@ -21,6 +21,7 @@ from community.models import CommunityProfile, League, WeeklyXp
 from community.services.profiles import profile_of
 from core import rankings
 from core.cache import CacheUnavailable, bump_generation, learner_generation_name
+from core.db.statements import update_returning
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -85,16 +86,22 @@ def add_weekly_xp(*, user: User, xp: int, at: datetime, now: datetime | None = N
     week = rules.week_start(at, zone)
     if xp <= 0 or week != rules.week_start(now or timezone.now(), zone):
         return None
-    entry = WeeklyXp.objects.select_for_update().filter(user=user, week_start=week).first()
-    if entry is None:
-        entry = WeeklyXp(user=user, week_start=week)
-    if entry.league_id is None:
+    # The usual save: the learner already has a seat this week, and one statement adds the XP.
+    seated = update_returning(WeeklyXp.objects.filter(user=user, week_start=week, league__isnull=False),
+                              {"xp": F("xp") + xp, "updated_at": timezone.now()}, ["id", "league_id", "xp"])
+    if seated:
+        (entry_id, league_id, total), = seated
+        entry = WeeklyXp(id=entry_id, user=user, week_start=week, league_id=league_id, xp=total)
+    else:
+        entry = WeeklyXp.objects.select_for_update().filter(user=user, week_start=week).first()
+        if entry is None:
+            entry = WeeklyXp(user=user, week_start=week)
         profile = profile_of(user)
         if not profile.leagues_opt_out:
             entry.league = _seat(week=week, tier=_tier_for_week(profile, week))
             bump_generation(learner_generation_name(user.pk))  # their cached seat
-    entry.xp += xp
-    entry.save()
+        entry.xp += xp
+        entry.save()
     if entry.league_id is not None:
         key, member, score = keys.league_ranking(entry.league_id), str(user.pk), entry.xp
         transaction.on_commit(lambda: _quietly(lambda: rankings.raise_score(key, member, score)))

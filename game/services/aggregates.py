@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 
+from core.db.statements import add_to_counters
 from core.timezones import user_zone
 from game import rules
 from game.inputs import SessionInput
@@ -143,11 +143,9 @@ def add_to_aggregates(*, user: User, session: SessionInput, levels: Mapping[UUID
     LearnerSpeechStats.objects.bulk_create(
         speeches.values(), update_conflicts=True, unique_fields=["user", "speech"],
         update_fields=["attempts", "missed", "scored", "score_sum", "miss_rate", "need", "last_seen"])
-    for week in weeks.values():
-        updated = LearnerWeekScore.objects.filter(user=user, week_start=week.week_start).update(
-            scored=F("scored") + week.scored, score_sum=F("score_sum") + week.score_sum)
-        if not updated:
-            week.save()
+    add_to_counters(LearnerWeekScore, unique_fields=["user", "week_start"], counters=["scored", "score_sum"],
+                    rows=[{"user_id": user.pk, "week_start": week.week_start, "scored": week.scored,
+                           "score_sum": week.score_sum} for week in weeks.values()])
 
 
 def rebuild_learner_aggregates(*, user: User) -> LearnerProgress:

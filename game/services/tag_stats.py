@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from core.cache import bump_generation, learner_generation_name
+from core.db.statements import add_to_counters
 from game.inputs import ResultInput
 from game.models import GameResult, LearnerTagStats, UserResponse
 
@@ -22,27 +23,17 @@ if TYPE_CHECKING:
 
 
 def add_to_tag_stats(*, user: User, results: Sequence[ResultInput], tags_of: Mapping[UUID, Sequence[UUID]]) -> None:
-    """Count each result once per tag of its speech (`tags_of`; archived speeches included, as in history).
-
-    Called with the learner's stats row already locked by the save, so no other save of this learner
-    changes these rows in between.
-    """
+    """Count each result once per tag of its speech (`tags_of`; archived speeches included, as in history),
+    adding to the learner's rows in one statement."""
     sentences: Counter = Counter()
     correct: Counter = Counter()
     for result in results:
         for tag_id in tags_of.get(result.speech_id, ()):
             sentences[tag_id] += 1
             correct[tag_id] += result.user_response == UserResponse.CORRECT
-    if not sentences:
-        return
-    existing = {row.tag_id: row for row in LearnerTagStats.objects.filter(user=user, tag_id__in=list(sentences))}
-    # One INSERT ... ON CONFLICT with the new totals (bulk_update's CASE per row is slow to build).
-    LearnerTagStats.objects.bulk_create([
-        LearnerTagStats(user=user, tag_id=tag_id,
-                        sentences=sentences[tag_id] + (existing[tag_id].sentences if tag_id in existing else 0),
-                        correct=correct[tag_id] + (existing[tag_id].correct if tag_id in existing else 0))
-        for tag_id in sentences
-    ], update_conflicts=True, unique_fields=["user", "tag"], update_fields=["sentences", "correct"])
+    add_to_counters(LearnerTagStats, unique_fields=["user", "tag"], counters=["sentences", "correct"],
+                    rows=[{"user_id": user.pk, "tag_id": tag_id, "sentences": sentences[tag_id],
+                           "correct": correct[tag_id]} for tag_id in sentences])
 
 
 def rebuild_tag_stats(*, user: User) -> int:

@@ -243,6 +243,6 @@ def test_a_save_costs_the_same_queries_however_long_the_history_or_many_the_awar
     assert AchievementAward.objects.filter(user=newcomer).count() == 8
 
 
-# Stats (locked), replay check, today's XP, catalogue, ledger bulk insert, the rewarded session, the stats
-# update; no savepoint inside the caller's transaction.
-QUERIES_PER_SAVE = 7
+# Stats (locked), replay check with the day's XP, catalogue, ledger bulk insert, the rewarded session, the
+# stats update; no savepoint inside the caller's transaction.
+QUERIES_PER_SAVE = 6
