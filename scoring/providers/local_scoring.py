@@ -245,13 +245,16 @@ def fit_score(fit: float | None) -> float:
     return 100.0 * min(1.0, max(0.0, share))
 
 
+def _median(values: list[float]) -> float | None:
+    """The median of `values` when there are TYPICAL_FROM_WORDS of them, else None."""
+    return statistics.median(values) if len(values) >= TYPICAL_FROM_WORDS else None
+
+
 def _passing_median(values: list[float], *, score_of: Callable[[float], float]) -> float | None:
-    """The speaker's typical word or phone: the median of `values`, from TYPICAL_FROM_WORDS of them and only
-    when its score passes (MISPRONUNCIATION_BELOW); else None, and the absolute rule alone applies."""
-    if len(values) < TYPICAL_FROM_WORDS:
-        return None
-    typical = statistics.median(values)
-    return typical if score_of(typical) >= MISPRONUNCIATION_BELOW else None
+    """The speaker's typical word or phone: `_median(values)` only when its score passes
+    (MISPRONUNCIATION_BELOW); else None, and the absolute rule alone applies."""
+    typical = _median(values)
+    return typical if typical is not None and score_of(typical) >= MISPRONUNCIATION_BELOW else None
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,7 @@ def score_tokens(plan: TokenPlan, aligned_fit: list[float | None]) -> list[Token
         fits = [f for f in (aligned_fit[i], plan.segment[i].fit) if f is not None]
         matched[i] = fit_score(max(fits))
     typical = _passing_median(list(matched.values()), score_of=lambda score: score)
-    centre = statistics.median(matched.values()) if len(matched) >= TYPICAL_FROM_WORDS else None
+    centre = _median(list(matched.values()))  # passing or not: a short word is pulled toward it either way
     scores = []
     for i, status in enumerate(plan.status):
         if status == "omitted":
