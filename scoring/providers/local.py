@@ -12,8 +12,10 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    dictionary are left unscored (their word gets `score: null`); a sentence with no known
    token cannot be scored.
 2. Recognition pass (what was said). A finite-state grammar built from the reference: from
-   each position the next reference word (p=0.9), skipping it (0.01), giving up on the rest
-   of the sentence (0.01), or a loop over the 39 phones (0.1 in all) that absorbs anything
+   each position the next reference word (p=0.9) or one of its accent variants (p=0.09:
+   `scoring.pronunciations`, e.g. "water" without its R, British "of" /ɒv/; the alignment of
+   step 3 still measures the dictionary's pronunciation), skipping it (0.01), giving up on the
+   rest of the sentence (0.01), or a loop over the 39 phones (0.1 in all) that absorbs anything
    else the learner said. This is much cheaper than decoding with the full language model
    and biased towards the reference, as pronunciation assessment should be. The path is
    placed on the reference (`local_scoring.plan_tokens`): each token is *matched*,
@@ -86,7 +88,8 @@ Decoders are slow to load (~0.4 s, ~105 MB RSS each with the language model, bes
 for the Django process) and not thread-safe: a small pool is created lazily and each request
 borrows one decoder for all its passes. The variants of step 4 are added to the decoder's
 dictionary, named by their phones, so it only grows by the distinct one-phone variants ever
-confirmed or tried (a few bytes each).
+confirmed or tried (a few bytes each), and by the accent variants of each reference word it has
+scored (at most a few per word of the content).
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ from django.utils.translation import gettext_lazy as _
 from pocketsphinx import Decoder, FsgModel, get_model_path
 
 from scoring.audio import spoken_part
+from scoring.pronunciations import accepted_variants
 from scoring.providers.base import (
     AudioQualityError,
     OffTaskSpeechError,
@@ -142,6 +146,9 @@ P_WORD = 0.9
 P_SKIP = 0.01
 P_GIVE_UP = 0.01
 P_GARBAGE = 0.1
+# A tenth of a dictionary pronunciation's: at 0.9, unrelated speech got words "matched" by the short
+# variants (a reduced "order", AO D AH, over part of "mountains") and was no longer told off-task.
+P_ACCENT = 0.09
 # A recognition path with a stretch of unrecognised speech this long gets the language-model pass.
 TRANSCRIBE_FROM_FRAMES = 15
 # Each such stretch is decoded with this much of the recording either side (the language model
@@ -161,6 +168,8 @@ LOG_BASE = 1.0001  # pocketsphinx's logmath base, in which segment scores are re
 FILLERS = {"<s>", "</s>", "<sil>"}
 # Dictionary words for pronunciations with one phone replaced, tried against the reference's.
 VARIANT_PREFIX = "~"
+# Dictionary words for a token's accent variants ("=water" W AO T AH), which the recognition pass accepts as it.
+ACCENT_PREFIX = "="
 P_VARIANT = 0.001
 # Silence before and after the speech is cut down to this (every pass decodes all it is given):
 # fluency measures only the pauses between words.
@@ -206,6 +215,7 @@ class _Engine:
         for i, phone in enumerate(PHONES):
             self.decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, i == len(PHONES) - 1)
         self.logmath = self.decoder.get_logmath()
+        self._accent: dict[str, list[str]] = {}
         self.lw = self.decoder.config["lw"]
         self._add_language_model()
         loop = FsgModel("phone-loop", self.logmath, self.lw, 1)
@@ -236,6 +246,26 @@ class _Engine:
         pronunciation = self.decoder.lookup_word(token)
         return pronunciation.split() if pronunciation else None
 
+    def _accent_words(self, token: str) -> list[str]:
+        """The dictionary words ("=of", "=order(2)") of the token's accepted accent variants
+        (`scoring.pronunciations`), added on first use.
+
+        They are words of their own, not alternatives of the token: only the recognition grammar offers
+        them, so the forced alignment still measures the dictionary's pronunciation (an alternative there
+        changed the neighbours' triphones, and their fit).
+        """
+        words = self._accent.get(token)
+        if words is None:
+            known = []
+            while pronunciation := self.decoder.lookup_word(token if not known else f"{token}({len(known) + 1})"):
+                known.append(pronunciation.split())
+            words = self._accent[token] = []
+            for k, variant in enumerate(accepted_variants(token, known), start=1):
+                word = ACCENT_PREFIX + token + (f"({k})" if k > 1 else "")
+                self.decoder.add_word(word, " ".join(variant), False)
+                words.append(word)
+        return words
+
     def _decode(self, pcm: bytes) -> bool:
         self.decoder.start_utt()
         self.decoder.process_raw(pcm, full_utt=True)
@@ -245,7 +275,7 @@ class _Engine:
     def _segments(self) -> list[Segment]:
         segments = []
         for seg in self.decoder.seg():
-            word = re.sub(r"\(\d+\)$", "", seg.word)
+            word = re.sub(r"\(\d+\)$", "", seg.word).removeprefix(ACCENT_PREFIX)
             if word == "(NULL)" or seg.end_frame < seg.start_frame:
                 continue
             if word.startswith(GARBAGE_PREFIX):
@@ -272,6 +302,8 @@ class _Engine:
         garbage_logp = self._logp(P_GARBAGE / len(PHONES))
         for i, token in enumerate(tokens):
             fsg.trans_add(i, i + 1, self._logp(P_WORD), fsg.word_add(token))
+            for word in self._accent_words(token):
+                fsg.trans_add(i, i + 1, self._logp(P_ACCENT), fsg.word_add(word))
             fsg.null_trans_add(i, i + 1, self._logp(P_SKIP))
             if i < n - 1:
                 fsg.null_trans_add(i, n, self._logp(P_GIVE_UP))
