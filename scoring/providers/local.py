@@ -215,7 +215,7 @@ class _Engine:
         for i, phone in enumerate(PHONES):
             self.decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, i == len(PHONES) - 1)
         self.logmath = self.decoder.get_logmath()
-        self._accent: dict[str, list[str]] = {}
+        self._accent: dict[str, dict[str, tuple[str, ...]]] = {}
         self.lw = self.decoder.config["lw"]
         self._add_language_model()
         loop = FsgModel("phone-loop", self.logmath, self.lw, 1)
@@ -246,25 +246,29 @@ class _Engine:
         pronunciation = self.decoder.lookup_word(token)
         return pronunciation.split() if pronunciation else None
 
-    def _accent_words(self, token: str) -> list[str]:
-        """The dictionary words ("=of", "=order(2)") of the token's accepted accent variants
-        (`scoring.pronunciations`), added on first use.
+    def _accents(self, token: str) -> dict[str, tuple[str, ...]]:
+        """The token's accepted accent variants (`scoring.pronunciations`): dictionary word ("=of",
+        "=order(2)") -> its phones; added to the dictionary on first use.
 
         They are words of their own, not alternatives of the token: only the recognition grammar offers
         them, so the forced alignment still measures the dictionary's pronunciation (an alternative there
         changed the neighbours' triphones, and their fit).
         """
-        words = self._accent.get(token)
-        if words is None:
+        variants = self._accent.get(token)
+        if variants is None:
             known = []
             while pronunciation := self.decoder.lookup_word(token if not known else f"{token}({len(known) + 1})"):
                 known.append(pronunciation.split())
-            words = self._accent[token] = []
+            variants = self._accent[token] = {}
             for k, variant in enumerate(accepted_variants(token, known), start=1):
                 word = ACCENT_PREFIX + token + (f"({k})" if k > 1 else "")
                 self.decoder.add_word(word, " ".join(variant), False)
-                words.append(word)
-        return words
+                variants[word] = tuple(variant)
+        return variants
+
+    def is_accent(self, token: str, phones: list[str]) -> bool:
+        """Whether `phones` is an accepted accent variant of the token: no error, however clearly heard."""
+        return tuple(phones) in self._accents(token).values()
 
     def _decode(self, pcm: bytes) -> bool:
         self.decoder.start_utt()
@@ -302,7 +306,7 @@ class _Engine:
         garbage_logp = self._logp(P_GARBAGE / len(PHONES))
         for i, token in enumerate(tokens):
             fsg.trans_add(i, i + 1, self._logp(P_WORD), fsg.word_add(token))
-            for word in self._accent_words(token):
+            for word in self._accents(token):
                 fsg.trans_add(i, i + 1, self._logp(P_ACCENT), fsg.word_add(word))
             fsg.null_trans_add(i, i + 1, self._logp(P_SKIP))
             if i < n - 1:
@@ -559,6 +563,10 @@ class LocalSpeechProvider(SpeechProvider):
         if not weak:
             return {}
         candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm, weak, cepstral_mean))
+        # "water" with its ER heard as AH is the British "water", not a mispronunciation.
+        candidates = {i: kept for i, options in candidates.items() if (kept := [
+            (j, heard) for j, heard in options if not engine.is_accent(
+                tokens[i], [heard if n == j else p.phone for n, p in enumerate(aligned_phones[i])])])}
         if not candidates:
             return {}
         aligned = [i for i, phones in enumerate(aligned_phones) if phones]

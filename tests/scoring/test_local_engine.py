@@ -321,6 +321,19 @@ def test_the_noise_floor_lifts_digital_silence_and_leaves_real_audio_within_one_
     assert with_noise_floor(silent) == with_noise_floor(silent)  # the same recording, the same score
 
 
+def test_an_engine_knows_a_words_accent_variants_and_no_other_pronunciation_as_one():
+    engine = _Engine()
+
+    assert engine.is_accent("water", ["W", "AO", "T", "AH"])  # British: ER heard as AH is no error
+    assert engine.is_accent("of", ["AA", "V"])
+    assert not engine.is_accent("water", ["W", "AO", "T", "ER"])  # the dictionary's own is no variant
+    assert not engine.is_accent("water", ["W", "AO", "T", "IY"])
+    assert not engine.is_accent("cat", ["K", "AH", "T"])
+    # The variants are dictionary words of their own: the token's own entries are as they were.
+    assert engine.decoder.lookup_word("=water") == "W AO T AH"
+    assert engine.phones("water") == ["W", "AO", "T", "ER"] and engine.decoder.lookup_word("water(2)") is None
+
+
 def test_a_stretch_decoded_on_its_own_is_heard_as_in_the_whole_recording():
     # The language-model and phone-loop passes decode only pieces of a recording, normalised by
     # the whole one's cepstral mean, and report the recording's frames.
