@@ -341,6 +341,10 @@ def main() -> None:
     table("Per voice, clean", {v: {n: [o for o in outcomes[n] if o.clip.voice == v and o.condition == "clean"]
                                    for n in engines}
                                for v in dict.fromkeys(clip.voice for clip in clips)})
+    # Issue 18's speed goal is per kind: a reading that is not the sentence pays for the language-model pass.
+    table("Per kind of reading, all conditions (for its RTF)",
+          {kind: {n: [o for o in outcomes[n] if o.clip.kind == kind] for n in engines}
+           for kind in dict.fromkeys(clip.kind for clip in clips)})
     mapping(outcomes)
     print("\nAUC: right vs one-word-substituted readings by pronunciation score (a refusal scores 0); sub%: the "
           "substituted word flagged and lowest; false%: words flagged on right readings; offref%: unrelated "

@@ -20,7 +20,9 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    and biased towards the reference, as pronunciation assessment should be. The path is
    placed on the reference (`local_scoring.plan_tokens`): each token is *matched*,
    *substituted* (something else was said in its place) or *omitted*; long unexplained
-   speech between matched words is an *insertion*.
+   speech between matched words is an *insertion*. A word of three phones or more that the
+   grammar matched with a fit 35 below the reading's typical matched word (FORCED_MATCH_GAP)
+   was forced onto the reference by the bias: it is substituted too.
    A path without any reference word whose phone-loop segments fit better than speech
    does (steady noise is matched smoothly by the phone loop) is no speech: 422.
    Off-task speech is refused too (`local_scoring.off_task`, 422 `off_task`): fewer than 40 %

@@ -41,6 +41,10 @@ FLAGGED_FROM_PHONES = 3
 # can fit at 0 in a reading scoring 80), and its raw score would mark it the worst word of the reading
 # though it is not flagged. One that fits better keeps its fit.
 SHORT_WORD_PRIOR_PHONES = 3
+# A matched word fitting this far below the reading's typical matched word in the recognition pass was forced
+# onto the reference by the grammar (see plan_tokens). On the evaluation set, words of right readings lie at
+# most 31 below it, words really replaced but matched 17-58.
+FORCED_MATCH_GAP = 35.0
 # A word the recogniser heard as something else keeps at most this share of its fit.
 SUBSTITUTION_FACTOR = 0.5
 # Pauses between words up to this long are natural; longer ones count against fluency.
@@ -200,7 +204,24 @@ def plan_tokens(tokens: list[str], phone_counts: list[int], path: list[Segment])
             if budget > 0 and (n_done == 0 or budget >= phone_counts[i] / 2):
                 status[i] = "substituted"
                 budget -= phone_counts[i]
+    _unforce_matches(plan)
     return plan
+
+
+def _unforce_matches(plan: TokenPlan) -> None:
+    """A matched word of FLAGGED_FROM_PHONES or more whose recognition-pass fit lies FORCED_MATCH_GAP below
+    the reading's typical matched word was matched by the grammar's bias toward the reference, not by what
+    was said: it is substituted, and its stretch goes to the language-model pass like other unrecognised
+    speech (which names what was said there)."""
+    typical = _median([plan.segment[i].fit for i in plan.matched])
+    if typical is None:
+        return
+    for i in plan.matched:
+        segment = plan.segment[i]
+        if plan.phone_counts[i] >= FLAGGED_FROM_PHONES and segment.fit < typical - FORCED_MATCH_GAP:
+            plan.status[i] = "substituted"
+            plan.garbage_runs.append((segment.start, segment.end))
+    plan.garbage_runs.sort()
 
 
 def heard_speech(path: list[Segment]) -> bool:

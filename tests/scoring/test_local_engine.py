@@ -86,6 +86,27 @@ def test_long_extra_speech_between_words_is_an_insertion_and_a_blip_is_not():
     assert plan.garbage_runs == [(21, 50), (71, 75)]
 
 
+def test_a_word_matched_far_worse_than_the_readings_typical_word_was_said_differently():
+    # The grammar's bias put "green" on speech that fits it 40 worse than the speaker's other words.
+    path = [word("i", 10, 20, fit=-30), word("like", 21, 40, fit=-25), word("green", 41, 70, fit=-68),
+            word("tea", 71, 99, fit=-28)]
+
+    plan = plan_tokens(TOKENS, PHONES, path)
+
+    assert plan.status == ["matched", "matched", "substituted", "matched"]
+    assert plan.garbage_runs == [(41, 70)]  # the language-model pass names what was said there
+
+
+def test_a_weak_match_within_the_speakers_range_or_of_a_short_word_stays_matched():
+    accent = [word("i", 10, 20, fit=-30), word("like", 21, 40, fit=-25), word("green", 41, 70, fit=-58),
+              word("tea", 71, 99, fit=-28)]
+    short = [word("i", 10, 20, fit=-80), word("like", 21, 40, fit=-25), word("green", 41, 70, fit=-20),
+             word("tea", 71, 99, fit=-28)]
+
+    assert plan_tokens(TOKENS, PHONES, accent).status == ["matched"] * 4
+    assert plan_tokens(TOKENS, PHONES, short).status == ["matched"] * 4
+
+
 def test_repeated_words_are_placed_in_order():
     plan = plan_tokens(["the", "cat", "saw", "the", "dog"], [2, 3, 2, 2, 3],
                        [word("the", 0, 10), word("cat", 11, 30), word("saw", 31, 50), word("the", 51, 60),
