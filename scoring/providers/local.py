@@ -166,6 +166,9 @@ TRANSCRIBE_BEAMS = {"beam": 1e-30, "pbeam": 1e-30, "wbeam": 1e-12, "maxhmmpf": 2
 # Forced alignment follows one chain of words, so wide beams cost little; the decoder's default ones
 # (1e-48) lost the only path through a word read differently, and the alignment failed.
 ALIGN_BEAMS = {"beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-80, "maxhmmpf": -1}
+# The free phone loop over the weak phones: 1e-30 instead of the default 1e-48 saves a fifth of its time with
+# the same phones heard on the evaluation set; at 1e-10 it heard almost none.
+PHONE_LOOP_BEAMS = {"beam": 1e-30, "pbeam": 1e-30, "wbeam": 1e-20}
 LOG_BASE = 1.0001  # pocketsphinx's logmath base, in which segment scores are reported
 FILLERS = {"<s>", "</s>", "<sil>"}
 # Dictionary words for pronunciations with one phone replaced, tried against the reference's.
@@ -225,7 +228,8 @@ class _Engine:
         loop.set_final_state(0)
         for phone in PHONES:
             loop.trans_add(0, 0, self._logp(1.0 / len(PHONES)), loop.word_add(GARBAGE_PREFIX + phone.lower()))
-        self.decoder.add_fsg("phone-loop", loop)
+        with self._beams(PHONE_LOOP_BEAMS):
+            self.decoder.add_fsg("phone-loop", loop)
 
     @contextmanager
     def _beams(self, beams: dict[str, float]) -> Iterator[None]:
