@@ -177,14 +177,20 @@ def load_baseline() -> LocalSpeechProvider | None:
     package = Path(tempfile.mkdtemp(prefix="baseline-scoring-", dir=WORK_DIR)) / "baseline_scoring"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in ("base", "local_scoring", "local"):
+    # The engine's own modules, by their dotted names; pronunciations is younger than some revisions compared.
+    modules = ["scoring.providers.base", "scoring.providers.local_scoring", "scoring.providers.local",
+               "scoring.pronunciations"]
+    for dotted in modules:
+        name = dotted.rsplit(".", 1)[1]
         try:
-            source = subprocess.run(["git", "show", f"{BASELINE_REV}:scoring/providers/{name}.py"], cwd=harness.ROOT,
-                                    check=True, capture_output=True, text=True).stdout
+            source = subprocess.run(["git", "show", f"{BASELINE_REV}:{dotted.replace('.', '/')}.py"],
+                                    cwd=harness.ROOT, check=True, capture_output=True, text=True).stdout
         except subprocess.CalledProcessError:
+            if dotted == "scoring.pronunciations":
+                continue
             return None
-        source = source.replace("scoring.providers.base", "baseline_scoring.base")
-        source = source.replace("scoring.providers.local_scoring", "baseline_scoring.local_scoring")
+        for other in modules:
+            source = source.replace(f"from {other} import", f"from baseline_scoring.{other.rsplit('.', 1)[1]} import")
         (package / f"{name}.py").write_text(source)
     sys.path.insert(0, str(package.parent))
     module: types.ModuleType = importlib.import_module("baseline_scoring.local")
