@@ -41,7 +41,7 @@ model ship inside the `pocketsphinx` package. Method, per recording:
    PHONE_SUSPECT_GAP worse than the reading's median phone (an accent lowers them all):
    a free phone loop over each weak phone (0.15 s either side, decoded as in step 5) says which
    phone it hears there; where one other phone of the same kind (vowel for vowel, consonant for
-   consonant) covers at least half of it, that is a candidate. Candidates are then confirmed
+   consonant, nasal for nasal) covers at least half of it, that is a candidate. Candidates are then confirmed
    with the same (context-dependent) models: a grammar reads the aligned tokens in
    order, each candidate's token also with that one phone replaced (P_VARIANT, a strong bias
    to the dictionary's pronunciation). A variant that wins is a substitution: the phoneme's

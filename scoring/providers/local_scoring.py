@@ -90,6 +90,9 @@ PHONE_LOOP_COVER = 0.5
 # Only a vowel heard for a vowel, or a consonant for a consonant, is a candidate: a learner's
 # substitutions are of that kind, a consonant heard as a vowel is mostly a misplaced boundary.
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+# Likewise a nasal only for a nasal (N for NG, M for N): learners do not nasalise an oral consonant or
+# un-nasalise a nasal into another consonant, and V heard as M was the loop mishearing a weak V.
+NASALS = frozenset("M N NG".split())
 
 SegmentKind = Literal["word", "garbage", "pause"]
 TokenStatus = Literal["matched", "substituted", "omitted"]
@@ -359,6 +362,7 @@ def substitution_candidates(phones: list[list[PhoneSegment] | None],
             continue
         best = max(cover, key=cover.__getitem__)
         if (best != phone.phone and (best in VOWELS) == (phone.phone in VOWELS)
+                and (best in NASALS) == (phone.phone in NASALS)
                 and cover[best] >= PHONE_LOOP_COVER * (phone.end - phone.start + 1)):
             candidates.setdefault(i, []).append((j, best))
     return candidates

@@ -254,6 +254,19 @@ def test_a_weak_phone_the_phone_loop_heard_as_another_is_a_candidate_in_a_word_o
     assert substitution_candidates(phones, loop) == {0: [(0, "S")]}
 
 
+def test_a_nasal_is_a_candidate_only_for_a_nasal():
+    # "every" with its weak V heard as M, "thing" with its NG heard as N, "evening" with its NG heard as Y.
+    phones = [[PhoneSegment("EH", 0, 9, -5.0), PhoneSegment("V", 10, 15, -45.0), PhoneSegment("R", 16, 20, -5.0),
+               PhoneSegment("IY", 21, 30, -5.0)],
+              [PhoneSegment("TH", 31, 35, -5.0), PhoneSegment("IH", 36, 40, -5.0), PhoneSegment("NG", 41, 50, -45.0)],
+              [PhoneSegment("IY", 51, 55, -5.0), PhoneSegment("V", 56, 58, -5.0), PhoneSegment("N", 59, 61, -5.0),
+               PhoneSegment("IH", 62, 65, -5.0), PhoneSegment("NG", 66, 75, -45.0)]]
+    loop = [Segment("garbage", "+m", 10, 15, -30.0), Segment("garbage", "+n", 41, 50, -30.0),
+            Segment("garbage", "+y", 66, 75, -30.0)]
+
+    assert substitution_candidates(phones, loop) == {1: [(2, "N")]}
+
+
 def test_a_phone_no_weaker_than_the_speakers_others_is_no_candidate():
     # The same "TH" heard as "S", from a speaker whose every phone fits about as weakly (an accent).
     phones = [[PhoneSegment("TH", 10, 21, -25.0), PhoneSegment("IH", 22, 26, -24.0), PhoneSegment("NG", 27, 29, -22.0),
