@@ -259,7 +259,8 @@ def summarise(outcomes: list[Outcome]) -> list[str]:
         f"{100 * sum(o.flagged for o in right) / max(1, sum(o.words for o in right)):5.1f}",
         pct([o.refused == "off_task" for o in off]),
         pct([o.refused is not None or o.score <= 30 for o in off]),
-        pct([o.refused is not None for o in right]),
+        # Issue 18: correct readings must not be refused as off-task; "too noisy" at 10 dB is the right answer.
+        pct([o.refused == "off_task" for o in right]),
         f"{statistics.median([o.rtf for o in outcomes]):5.2f}" if outcomes else "    -",
         f"{percentile([o.rtf for o in outcomes], 0.95):5.2f}" if outcomes else "    -",
         f"{statistics.median([o.score for o in right]):5.1f}" if right else "    -",
@@ -355,8 +356,8 @@ def main() -> None:
     print("\nAUC: right vs one-word-substituted readings by pronunciation score (a refusal scores 0); sub%: the "
           "substituted word flagged and lowest; false%: words flagged on right readings; offref%: unrelated "
           "sentences and German speech refused as off_task; off<=30%: refused or scored <= 30; rightref%: right "
-          "readings refused; RTF: CPU seconds per audio second, one thread (Azure's: this client's only); right med: "
-          "median score of right readings.")
+          "readings refused as off_task; RTF: CPU seconds per audio second, one thread (Azure's: this client's "
+          "only); right med: median score of right readings.")
 
 
 if __name__ == "__main__":
