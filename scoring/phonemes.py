@@ -16,6 +16,8 @@ ARPABET_IPA: dict[str, str] = {
     "R": "ɹ", "S": "s", "SH": "ʃ", "T": "t", "TH": "θ", "UH": "ʊ", "UW": "u", "V": "v", "W": "w",
     "Y": "j", "Z": "z", "ZH": "ʒ",
 }
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+NASALS = frozenset("M N NG".split())
 # Azure's en-US SAPI symbols that are not ARPAbet ones.
 _SAPI_EXTRA_IPA = {"ax": "ə", "h": "h"}
 # Characters an IPA transcription of English is made of (Azure's IPA alphabet is passed through).

@@ -10,7 +10,7 @@ T or S) is not in here: that stays an error.
 
 from __future__ import annotations
 
-VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+from scoring.phonemes import VOWELS
 
 # British (RP) strong forms the dictionary lacks, in its phone set (RP's /ɒ/ is nearest AA).
 BRITISH_FORMS: dict[str, tuple[str, ...]] = {

@@ -570,9 +570,12 @@ class LocalSpeechProvider(SpeechProvider):
             return {}
         candidates = substitution_candidates(aligned_phones, engine.phone_loop(pcm, weak, cepstral_mean))
         # "water" with its ER heard as AH is the British "water", not a mispronunciation.
-        candidates = {i: kept for i, options in candidates.items() if (kept := [
-            (j, heard) for j, heard in options if not engine.is_accent(
-                tokens[i], [heard if n == j else p.phone for n, p in enumerate(aligned_phones[i])])])}
+        for i, options in list(candidates.items()):
+            spoken = [phone.phone for phone in aligned_phones[i]]
+            options[:] = [(j, heard) for j, heard in options
+                          if not engine.is_accent(tokens[i], [*spoken[:j], heard, *spoken[j + 1:]])]
+            if not options:
+                del candidates[i]
         if not candidates:
             return {}
         aligned = [i for i, phones in enumerate(aligned_phones) if phones]

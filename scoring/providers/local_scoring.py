@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from scoring.phonemes import ipa_of
+from scoring.phonemes import NASALS, VOWELS, ipa_of
 from scoring.providers.base import ErrorType, PhonemeScore, ScoringResult, WordScore
 
 # Per-frame acoustic fit (pocketsphinx's acoustic score units, relative to the best senone of
@@ -87,12 +87,10 @@ DEFAULT_FRAMES_PER_PHONE = 8
 PHONE_SUSPECT_FIT = -20.0
 PHONE_SUSPECT_GAP = 15.0
 PHONE_LOOP_COVER = 0.5
-# Only a vowel heard for a vowel, or a consonant for a consonant, is a candidate: a learner's
-# substitutions are of that kind, a consonant heard as a vowel is mostly a misplaced boundary.
-VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+# Only a vowel heard for a vowel, or a consonant for a consonant, is a candidate (`substitution_candidates`):
+# a learner's substitutions are of that kind, a consonant heard as a vowel is mostly a misplaced boundary.
 # Likewise a nasal only for a nasal (N for NG, M for N): learners do not nasalise an oral consonant or
 # un-nasalise a nasal into another consonant, and V heard as M was the loop mishearing a weak V.
-NASALS = frozenset("M N NG".split())
 
 SegmentKind = Literal["word", "garbage", "pause"]
 TokenStatus = Literal["matched", "substituted", "omitted"]
