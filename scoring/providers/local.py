@@ -111,6 +111,7 @@ from django.utils.translation import gettext_lazy as _
 from pocketsphinx import Decoder, FsgModel, get_model_path
 
 from scoring.audio import spoken_part
+from scoring.phonemes import ARPABET_IPA
 from scoring.pronunciations import accepted_variants
 from scoring.providers.base import (
     AudioQualityError,
@@ -141,8 +142,7 @@ from scoring.providers.local_scoring import (
 )
 from scoring.text import split_reference
 
-PHONES = ("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
-          "UH UW V W Y Z ZH").split()
+PHONES = list(ARPABET_IPA)  # the dictionary's 39 phones
 GARBAGE_PREFIX = "+"  # dictionary words "+aa", "+ae", ... each one phone long
 P_WORD = 0.9
 P_SKIP = 0.01
